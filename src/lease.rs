@@ -1,0 +1,94 @@
+//! [`Lease`]: the state and release logic behind every guard type.
+//!
+//! Each backend's public guards (`StackGuard`, `StackOwned`, `ChannelGuard`,
+//! `ChannelOwned`) are thin wrappers over a `Lease`, which holds a handle to
+//! the pool engine and the resource, inline: no box, no reference count for
+//! borrowed guards.
+
+use std::ops::Deref;
+
+use crate::shared::{Item, Shared, Store};
+use crate::Manager;
+
+/// A resource lent out by the pool engine behind `handle`: `&Shared` for a
+/// borrowed guard, `Arc<Shared>` for an owned one.
+pub(crate) struct Lease<M, S, H>
+where
+    M: Manager,
+    S: Store<Item<M::Resource>>,
+    H: Deref<Target = Shared<M, S>>,
+{
+    handle: H,
+    /// Present until the lease is released, discarded or detached.
+    item: Option<Item<M::Resource>>,
+}
+
+impl<M, S, H> Lease<M, S, H>
+where
+    M: Manager,
+    S: Store<Item<M::Resource>>,
+    H: Deref<Target = Shared<M, S>>,
+{
+    pub(crate) fn new(handle: H, item: Item<M::Resource>) -> Self {
+        Self {
+            handle,
+            item: Some(item),
+        }
+    }
+
+    fn item(&self) -> &Item<M::Resource> {
+        match &self.item {
+            Some(item) => item,
+            None => unreachable!("a lease holds its resource until it is consumed"),
+        }
+    }
+
+    pub(crate) fn resource(&self) -> &M::Resource {
+        &self.item().resource
+    }
+
+    pub(crate) fn resource_mut(&mut self) -> &mut M::Resource {
+        match &mut self.item {
+            Some(item) => &mut item.resource,
+            None => unreachable!("a lease holds its resource until it is consumed"),
+        }
+    }
+
+    fn take(&mut self) -> Item<M::Resource> {
+        match self.item.take() {
+            Some(item) => item,
+            None => unreachable!("a lease holds its resource until it is consumed"),
+        }
+    }
+
+    /// Drops the resource now and frees its slot.
+    pub(crate) fn discard(mut self) {
+        let item = self.take();
+        self.handle.destroy(item);
+    }
+
+    /// Takes the resource out of the pool and frees its slot.
+    pub(crate) fn detach(mut self) -> M::Resource {
+        let item = self.take();
+        self.handle.free_slot(false);
+        item.resource
+    }
+
+    /// How many times this resource was handed out, this time included.
+    pub(crate) fn uses(&self) -> u64 {
+        self.item().uses
+    }
+}
+
+impl<M, S, H> Drop for Lease<M, S, H>
+where
+    M: Manager,
+    S: Store<Item<M::Resource>>,
+    H: Deref<Target = Shared<M, S>>,
+{
+    fn drop(&mut self) {
+        if let Some(item) = self.item.take() {
+            self.handle.release(item);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The [`Pool`] trait every backend implements, the [`Pooled`] operations of
+//! its guards, and the [`Status`] snapshot.
+//!
+//! `Pool` has a generic associated guard type, so code written once over
+//! `P: Pool` is compiled for each backend: no trait object and no boxed
+//! guard stands between the caller and the resource.
+
+use std::ops::DerefMut;
+use std::time::Duration;
+
+use crate::{Error, Manager};
+
+/// The result of acquiring from a pool whose manager is `M`.
+pub type GetResult<T, M> = Result<T, Error<<M as Manager>::Error>>;
+
+/// A pool of resources made by a [`Manager`].
+///
+/// Implemented by [`StackPool`](crate::StackPool) and
+/// [`ChannelPool`](crate::ChannelPool). The trait is not object-safe on
+/// purpose: write generic code over `P: Pool` instead of boxing.
+///
+/// # Examples
+///
+/// ```
+/// use zeropool::{ChannelPool, Manager, Pool, StackPool};
+/// # struct Counter;
+/// # impl Manager for Counter {
+/// #     type Resource = u64;
+/// #     type Error = std::convert::Infallible;
+/// #     fn create(&self) -> Result<u64, Self::Error> { Ok(0) }
+/// # }
+///
+/// // Written once, compiled for each backend.
+/// fn bump<P: Pool<Manager = Counter>>(pool: &P) -> u64 {
+///     let mut counter = pool.get().expect("pool is open");
+///     *counter += 1;
+///     *counter
+/// }
+///
+/// let stack = StackPool::builder(Counter).max_size(1).build()?;
+/// let channel = ChannelPool::builder(Counter).max_size(1).build()?;
+/// assert_eq!((bump(&stack), bump(&stack)), (1, 2));
+/// assert_eq!((bump(&channel), bump(&channel)), (1, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Pool: Send + Sync {
+    /// The manager that creates and checks the resources.
+    type Manager: Manager;
+
+    /// A guard that borrows the pool; no reference count is touched.
+    type Guard<'a>: Pooled + DerefMut<Target = <Self::Manager as Manager>::Resource>
+    where
+        Self: 'a;
+
+    /// A guard that owns a handle to the pool (`'static`): it can be moved to
+    /// another thread, and keeps the pool alive until it is released.
+    type Owned: Pooled + DerefMut<Target = <Self::Manager as Manager>::Resource> + Send + 'static;
+
+    /// Acquires a resource, waiting up to the configured `acquire_timeout`.
+    ///
+    /// Takes an idle resource (after [`Manager::recycle`]) or, when none is
+    /// idle and fewer than `max_size` exist, creates one on this thread.
+    /// Otherwise waits for a release.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`], [`Error::Closed`], or [`Error::Create`] with the
+    /// manager's error, returned at once.
+    fn get(&self) -> GetResult<Self::Guard<'_>, Self::Manager>;
+
+    /// Like [`get`](Pool::get), waiting at most `timeout`.
+    ///
+    /// The deadline is checked before every wait, recycle and create; a single
+    /// manager call already running is not interrupted.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Pool::get).
+    fn get_timeout(&self, timeout: Duration) -> GetResult<Self::Guard<'_>, Self::Manager>;
+
+    /// Takes an idle resource if there is one. Never waits for another thread
+    /// and never creates: `Ok(None)` when nothing is idle.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] after [`close`](Pool::close).
+    fn try_get(&self) -> GetResult<Option<Self::Guard<'_>>, Self::Manager>;
+
+    /// Like [`get`](Pool::get), returning a guard that owns a pool handle.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Pool::get).
+    fn get_owned(&self) -> GetResult<Self::Owned, Self::Manager>;
+
+    /// A snapshot of the pool's counts.
+    fn status(&self) -> Status;
+
+    /// Closes the pool: waiting threads wake with [`Error::Closed`], idle
+    /// resources are dropped, and resources released later are dropped.
+    /// Idempotent.
+    fn close(&self);
+
+    /// Whether [`close`](Pool::close) was called.
+    fn is_closed(&self) -> bool;
+}
+
+/// What can be done with a guard besides using it: associated functions, so
+/// they never shadow a method of the resource.
+///
+/// # Examples
+///
+/// ```
+/// use zeropool::{Manager, Pool, Pooled, StackPool};
+/// # struct Unit;
+/// # impl Manager for Unit {
+/// #     type Resource = String;
+/// #     type Error = std::convert::Infallible;
+/// #     fn create(&self) -> Result<String, Self::Error> { Ok("fresh".into()) }
+/// # }
+///
+/// let pool = StackPool::builder(Unit).max_size(1).build()?;
+/// let owned: String = Pooled::detach(pool.get()?);
+/// assert_eq!(owned, "fresh");
+/// assert_eq!(pool.status().size, 0); // its slot is free again
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Pooled: DerefMut + Sized {
+    /// Drops the resource now instead of returning it, and frees its slot.
+    fn discard(this: Self);
+
+    /// Takes the resource out of the pool for good and frees its slot.
+    fn detach(this: Self) -> Self::Target
+    where
+        Self::Target: Sized;
+
+    /// How many times this resource was handed out, this time included: the
+    /// first get of a new resource sees 1.
+    fn uses(this: &Self) -> u64;
+}
+
+/// A snapshot of a pool's counts.
+///
+/// `size` counts slots taken: resources alive, being created, or being
+/// dropped. `idle + in_use <= size <= max_size` at every moment.
+///
+/// # Examples
+///
+/// ```
+/// use zeropool::{Manager, Pool, StackPool};
+/// # struct Unit;
+/// # impl Manager for Unit {
+/// #     type Resource = ();
+/// #     type Error = std::convert::Infallible;
+/// #     fn create(&self) -> Result<(), Self::Error> { Ok(()) }
+/// # }
+///
+/// let pool = StackPool::builder(Unit).max_size(3).build()?;
+/// let held = pool.get()?;
+/// drop(pool.get()?);
+/// let status = pool.status();
+/// assert_eq!((status.max_size, status.size, status.idle, status.in_use), (3, 2, 1, 1));
+/// # drop(held);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// The most resources the pool ever holds at once.
+    pub max_size: usize,
+    /// Slots taken: resources alive, being created, or being dropped.
+    pub size: usize,
+    /// Resources waiting in the pool to be handed out.
+    pub idle: usize,
+    /// Resources lent out through guards.
+    pub in_use: usize,
+    /// Threads blocked in a get.
+    pub waiting: usize,
+}
