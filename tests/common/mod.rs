@@ -45,7 +45,7 @@ impl Counters {
 }
 
 /// A callback run from inside the manager or a resource's drop.
-pub type Hook = Box<dyn Fn() + Send + Sync>;
+pub type Hook = Arc<dyn Fn() + Send + Sync>;
 
 /// Switches a test flips to make the manager misbehave.
 #[derive(Default)]
@@ -66,7 +66,9 @@ pub struct Behaviour {
 
 impl Behaviour {
     fn run_hook(&self) {
-        if let Some(hook) = self.hook.lock().unwrap().as_ref() {
+        // Cloned out first: the hook may re-enter the manager.
+        let hook = self.hook.lock().unwrap().clone();
+        if let Some(hook) = hook {
             hook();
         }
     }
