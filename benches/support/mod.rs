@@ -1,0 +1,22 @@
+//! Shared bench support: a counting allocator and the boxed-wrapper
+//! counterexample.
+
+#![allow(dead_code)]
+
+pub mod boxed;
+pub mod counting;
+
+/// Allocations and bytes per iteration of `op`, run `iterations` times after
+/// one warm-up call.
+pub fn allocations_per_iteration(iterations: u64, mut op: impl FnMut()) -> (f64, f64) {
+    op();
+    let before = counting::snapshot();
+    for _ in 0..iterations {
+        op();
+    }
+    let spent = counting::snapshot() - before;
+    (
+        spent.allocations as f64 / iterations as f64,
+        spent.bytes as f64 / iterations as f64,
+    )
+}
