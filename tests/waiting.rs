@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -45,14 +46,22 @@ fn a_waiter_is_not_starved_by_barging_threads<P: TestPool>() {
 fn an_overdue_waiter_gets_the_next_release<P: TestPool>() {
     let (pool, _manager) = pool::<P>(1);
     let held = pool.get().unwrap();
+    let checked = Barrier::new(2);
     thread::scope(|scope| {
-        let waiter = scope.spawn(|| pool.get_timeout(Duration::from_secs(10)).map(|g| g.id));
+        let waiter = scope.spawn(|| {
+            let served = pool.get_timeout(Duration::from_secs(10));
+            // Hold the resource until the main thread has looked.
+            checked.wait();
+            served.map(|guard| guard.id)
+        });
         eventually("the waiter to block", || pool.status().waiting == 1);
         thread::sleep(Duration::from_millis(20));
         drop(held);
+        let barged = pool.try_get().unwrap().is_some();
+        checked.wait();
         assert!(
-            pool.try_get().unwrap().is_none(),
-            "the release went to the overdue waiter, not to idle"
+            !barged,
+            "the release went to idle, not to the overdue waiter"
         );
         assert!(matches!(waiter.join().unwrap(), Ok(0)));
     });
