@@ -372,14 +372,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             self.destroy(item);
             return;
         }
-        if let Err(item) = self.store.push(&mut state.idle, item) {
-            drop(state);
-            self.destroy(item);
-            return;
-        }
-        let wake = self.dispatch(&mut state);
+        // Offered to an overdue waiter before it reaches the store, where a
+        // lock-free get could take it first.
+        let (wake, unplaced) = self.dispatch_with(&mut state, Some(item));
         drop(state);
         wake.notify(&self.wakers);
+        if let Some(item) = unplaced {
+            self.destroy(item);
+        }
     }
 
     /// A lock-free release saw waiters or a close: serve them.
@@ -420,19 +420,35 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Matches what is available (idle resources, free slots) with waiters.
     /// Returns the stripes to wake once the lock is released.
     fn dispatch(&self, state: &mut Locked<'_, M, S>) -> Wake {
+        let (wake, unplaced) = self.dispatch_with(state, None);
+        debug_assert!(unplaced.is_none(), "nothing was offered");
+        wake
+    }
+
+    /// [`dispatch`](Self::dispatch), with a released resource offered first
+    /// to an overdue waiter, else kept in the store. Returns the resource if
+    /// the store had no room for it (never expected), to be destroyed.
+    fn dispatch_with(
+        &self,
+        state: &mut Locked<'_, M, S>,
+        mut incoming: Option<Item<M::Resource>>,
+    ) -> (Wake, Option<Item<M::Resource>>) {
         let mut wake = Wake::none();
+        let state = &mut **state;
         if state.waiters.len() == 0 || state.closed {
-            return wake;
+            let unplaced = incoming.and_then(|item| self.store.push(&mut state.idle, item).err());
+            return (wake, unplaced);
         }
         let current = now();
-        let state = &mut **state;
         // Starvation mode: grant straight to the oldest unserved waiter.
         while let Some(oldest) = state.waiters.first_unserved() {
             if !state.starving && current.saturating_duration_since(oldest.since) < STARVATION_BOUND
             {
                 break;
             }
-            let grant = if let Some(item) = self.store.pop(&mut state.idle) {
+            let grant = if let Some(item) = incoming.take() {
+                Grant::Idle(item)
+            } else if let Some(item) = self.store.pop(&mut state.idle) {
                 Grant::Idle(item)
             } else if state.size < self.config.max_size {
                 state.size += 1;
@@ -453,8 +469,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         if state.waiters.first_unserved().is_none() {
             self.set_starving(state, false);
         }
+        let unplaced = incoming.and_then(|item| self.store.push(&mut state.idle, item).err());
         if state.starving {
-            return wake;
+            return (wake, unplaced);
         }
         // Normal mode: make sure each available thing has a waiter awake for it.
         let available = self.store.len(&state.idle) + (self.config.max_size - state.size);
@@ -473,7 +490,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 awake += 1;
             }
         }
-        wake
+        (wake, unplaced)
     }
 
     fn set_starving(&self, state: &mut State<S::Locked, Item<M::Resource>>, starving: bool) {

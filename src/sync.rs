@@ -134,7 +134,6 @@ mod imp {
     pub(crate) use loom::sync::Arc;
 
     use std::collections::VecDeque;
-    use std::sync::atomic::AtomicU64;
     use std::time::Duration;
 
     /// A mutex that ignores poisoning (loom).
@@ -213,17 +212,21 @@ mod imp {
         }
     }
 
-    /// Nanoseconds on the manual clock.
-    static CLOCK_NANOS: AtomicU64 = AtomicU64::new(0);
+    std::thread_local! {
+        /// Nanoseconds on the manual clock. Loom runs a model's threads on
+        /// the OS thread that called the model, so each model has its own
+        /// clock even while tests run in parallel.
+        static CLOCK_NANOS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
 
     /// Moves the manual clock forward (loom models only).
     pub(crate) fn advance_clock(by: Duration) {
-        CLOCK_NANOS.fetch_add(by.as_nanos() as u64, std::sync::atomic::Ordering::SeqCst);
+        CLOCK_NANOS.with(|nanos| nanos.set(nanos.get() + by.as_nanos() as u64));
     }
 
     /// Resets the manual clock to zero (at the start of every model iteration).
     pub(crate) fn reset_clock() {
-        CLOCK_NANOS.store(0, std::sync::atomic::Ordering::SeqCst);
+        CLOCK_NANOS.with(|nanos| nanos.set(0));
     }
 
     /// Reads the manual clock.
@@ -237,9 +240,7 @@ mod imp {
 
     impl Instant {
         pub(crate) fn now() -> Self {
-            Self(Duration::from_nanos(
-                CLOCK_NANOS.load(std::sync::atomic::Ordering::SeqCst),
-            ))
+            Self(Duration::from_nanos(CLOCK_NANOS.with(|nanos| nanos.get())))
         }
 
         pub(crate) fn checked_add(&self, by: Duration) -> Option<Self> {
