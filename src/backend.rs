@@ -70,7 +70,9 @@ macro_rules! backend {
             /// # Errors
             ///
             /// A [`BuildError`]($crate::BuildError) naming the setting that
-            /// cannot work: `max_size` of 0, or a zero `acquire_timeout`.
+            /// cannot work: `max_size` of 0, `min_idle` above `max_size`, a
+            /// zero duration, or a `lifetime_jitter` without a longer
+            /// `max_lifetime`.
             ///
             /// # Examples
             ///
@@ -89,9 +91,9 @@ macro_rules! backend {
             /// ```
             pub fn build(self) -> Result<$pool<M>, $crate::BuildError> {
                 let (manager, config) = self.into_parts()?;
-                Ok($pool {
-                    shared: $crate::sync::Arc::new(Engine::new(manager, config)),
-                })
+                let shared = $crate::sync::Arc::new(Engine::new(manager, config));
+                $crate::maintenance::start(&shared)?;
+                Ok($pool { shared })
             }
         }
 
@@ -151,6 +153,26 @@ macro_rules! backend {
 
             fn is_closed(&self) -> bool {
                 self.shared.is_closed()
+            }
+
+            fn maintain(&self) {
+                self.shared.maintain();
+            }
+
+            fn fill(&self, n: usize) -> $crate::pool::GetResult<(), M> {
+                self.shared.fill(n)
+            }
+
+            fn retain(&self, keep: impl FnMut(&mut M::Resource) -> bool) {
+                self.shared.retain(keep);
+            }
+
+            fn reset(&self) {
+                self.shared.reset();
+            }
+
+            fn close_and_wait(&self, timeout: std::time::Duration) -> bool {
+                self.shared.close_and_wait(timeout)
             }
         }
 
@@ -218,6 +240,10 @@ macro_rules! guard_impls {
 
             fn uses(this: &Self) -> u64 {
                 this.0.uses()
+            }
+
+            fn created_at(this: &Self) -> $crate::sync::Instant {
+                this.0.created_at()
             }
         }
 

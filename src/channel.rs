@@ -33,6 +33,10 @@ impl<T: Send> Store<T> for ChannelStore<T> {
         self.0.try_recv()
     }
 
+    fn pop_oldest(&self, _: &mut ()) -> Option<T> {
+        self.0.try_recv()
+    }
+
     fn push(&self, _: &mut (), item: T) -> Result<(), T> {
         self.0.try_send(item)
     }

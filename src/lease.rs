@@ -64,19 +64,25 @@ where
     /// Drops the resource now and frees its slot.
     pub(crate) fn discard(mut self) {
         let item = self.take();
-        self.handle.destroy(item);
+        self.handle.destroy(item, crate::shared::Retire::Discarded);
     }
 
     /// Takes the resource out of the pool and frees its slot.
     pub(crate) fn detach(mut self) -> M::Resource {
         let item = self.take();
-        self.handle.free_slot(false);
+        self.handle
+            .free_slot(false, crate::shared::Retire::Detached);
         item.resource
     }
 
     /// How many times this resource was handed out, this time included.
     pub(crate) fn uses(&self) -> u64 {
         self.item().uses
+    }
+
+    /// When the resource was created.
+    pub(crate) fn created_at(&self) -> crate::sync::Instant {
+        self.item().created_at
     }
 }
 

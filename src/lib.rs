@@ -62,6 +62,7 @@ mod channel;
 mod config;
 mod error;
 mod lease;
+mod maintenance;
 mod manager;
 mod pool;
 mod shared;

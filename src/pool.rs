@@ -8,6 +8,8 @@
 use std::ops::DerefMut;
 use std::time::Duration;
 
+use crate::sync::Instant;
+
 use crate::{Error, Manager};
 
 /// The result of acquiring from a pool whose manager is `M`.
@@ -103,6 +105,128 @@ pub trait Pool: Send + Sync {
 
     /// Whether [`close`](Pool::close) was called.
     fn is_closed(&self) -> bool;
+
+    /// One maintenance pass, on this thread: drops idle resources past their
+    /// lifetime or idle timeout, then creates until `min_idle` are idle.
+    /// After a failed create, further passes wait before creating again
+    /// (10 ms, doubling to 5 s, reset by a success). Resources lent out are
+    /// never touched. The maintenance thread, if configured, calls this.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zeropool::{Manager, Pool, StackPool};
+    /// # struct Unit;
+    /// # impl Manager for Unit {
+    /// #     type Resource = ();
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn create(&self) -> Result<(), Self::Error> { Ok(()) }
+    /// # }
+    ///
+    /// let pool = StackPool::builder(Unit).min_idle(3).maintenance_interval(None).build()?;
+    /// pool.maintain();
+    /// assert_eq!(pool.status().idle, 3);
+    /// # Ok::<(), zeropool::BuildError>(())
+    /// ```
+    fn maintain(&self);
+
+    /// Creates resources on this thread until at least `n` are idle (stopping
+    /// at `max_size`, which is not an error): pre-warms a pool before serving.
+    ///
+    /// # Errors
+    ///
+    /// The first create error, as [`Error::Create`]; [`Error::Closed`] after
+    /// [`close`](Pool::close).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zeropool::{Manager, Pool, StackPool};
+    /// # struct Unit;
+    /// # impl Manager for Unit {
+    /// #     type Resource = ();
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn create(&self) -> Result<(), Self::Error> { Ok(()) }
+    /// # }
+    ///
+    /// let pool = StackPool::builder(Unit).max_size(4).build()?;
+    /// pool.fill(10)?; // stops at max_size
+    /// assert_eq!(pool.status().idle, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn fill(&self, n: usize) -> GetResult<(), Self::Manager>;
+
+    /// Drops the idle resources for which `keep` returns false. `keep` runs
+    /// outside the pool's lock, on each resource idle when the call starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zeropool::{Manager, Pool, StackPool};
+    /// # struct Numbers(std::sync::atomic::AtomicU32);
+    /// # impl Manager for Numbers {
+    /// #     type Resource = u32;
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn create(&self) -> Result<u32, Self::Error> {
+    /// #         Ok(self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    /// #     }
+    /// # }
+    ///
+    /// let pool = StackPool::builder(Numbers(0.into())).build()?;
+    /// pool.fill(4)?;
+    /// pool.retain(|n| *n % 2 == 0);
+    /// assert_eq!(pool.status().idle, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn retain(&self, keep: impl FnMut(&mut <Self::Manager as Manager>::Resource) -> bool);
+
+    /// Drops every idle resource now; resources lent out are dropped when
+    /// released instead of returning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use zeropool::{Manager, Pool, StackPool};
+    /// # struct Unit;
+    /// # impl Manager for Unit {
+    /// #     type Resource = ();
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn create(&self) -> Result<(), Self::Error> { Ok(()) }
+    /// # }
+    ///
+    /// let pool = StackPool::builder(Unit).build()?;
+    /// pool.fill(2)?;
+    /// let lent = pool.get()?;
+    /// pool.reset();
+    /// drop(lent);
+    /// assert_eq!(pool.status().size, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn reset(&self);
+
+    /// Closes the pool, then waits until every lent resource came back and
+    /// was dropped. False if `timeout` passed first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zeropool::{Manager, Pool, StackPool};
+    /// # struct Unit;
+    /// # impl Manager for Unit {
+    /// #     type Resource = ();
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn create(&self) -> Result<(), Self::Error> { Ok(()) }
+    /// # }
+    ///
+    /// let pool = StackPool::builder(Unit).build()?;
+    /// let lent = pool.get_owned()?;
+    /// let releaser = std::thread::spawn(move || drop(lent));
+    /// assert!(pool.close_and_wait(Duration::from_secs(10)));
+    /// releaser.join().unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn close_and_wait(&self, timeout: Duration) -> bool;
 }
 
 /// What can be done with a guard besides using it: associated functions, so
@@ -137,12 +261,19 @@ pub trait Pooled: DerefMut + Sized {
     /// How many times this resource was handed out, this time included: the
     /// first get of a new resource sees 1.
     fn uses(this: &Self) -> u64;
+
+    /// When the resource was created.
+    fn created_at(this: &Self) -> Instant;
 }
 
-/// A snapshot of a pool's counts.
+/// A snapshot of a pool's counts and cumulative statistics.
 ///
 /// `size` counts slots taken: resources alive, being created, or being
-/// dropped. `idle + in_use <= size <= max_size` at every moment.
+/// dropped. `idle + in_use <= size <= max_size` at every moment. The
+/// cumulative counters never go down; when the pool is quiet,
+/// `created == size + closed_broken + closed_expired + closed_idle +
+/// discarded + detached`. Each dropped resource is counted once, in the first
+/// class that fits.
 ///
 /// # Examples
 ///
@@ -176,4 +307,31 @@ pub struct Status {
     pub in_use: usize,
     /// Threads blocked in a get.
     pub waiting: usize,
+    /// Gets served.
+    pub gets: u64,
+    /// Gets that blocked for another thread, whatever their outcome
+    /// (creating into a free slot is not waiting).
+    pub gets_waited: u64,
+    /// Gets that timed out.
+    pub gets_timed_out: u64,
+    /// Total time gets spent blocked, timed-out waits included.
+    pub wait_time: Duration,
+    /// Resources created.
+    pub created: u64,
+    /// Creates that failed or panicked.
+    pub create_failed: u64,
+    /// Recycles that failed or panicked (their resources count in
+    /// `closed_broken`).
+    pub recycle_failed: u64,
+    /// Resources dropped because `has_broken` said so, `recycle` failed, or
+    /// they were released during a panic.
+    pub closed_broken: u64,
+    /// Resources dropped past their lifetime.
+    pub closed_expired: u64,
+    /// Resources dropped after the idle timeout.
+    pub closed_idle: u64,
+    /// Resources dropped by `Pooled::discard`, `retain`, `reset` or `close`.
+    pub discarded: u64,
+    /// Resources taken out by `Pooled::detach`.
+    pub detached: u64,
 }

@@ -29,6 +29,10 @@ impl<T: Send> Store<T> for StackStore {
         idle.pop()
     }
 
+    fn pop_oldest(&self, idle: &mut Vec<T>) -> Option<T> {
+        (!idle.is_empty()).then(|| idle.remove(0))
+    }
+
     fn push(&self, idle: &mut Vec<T>, item: T) -> Result<(), T> {
         if idle.len() == idle.capacity() {
             return Err(item);

@@ -23,7 +23,7 @@
 
 #[cfg(not(all(test, feature = "loom")))]
 mod imp {
-    pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
     pub(crate) use std::time::Instant;
 
@@ -99,6 +99,56 @@ mod imp {
         }
     }
 
+    /// Paces the maintenance thread: a sleep that `stop` cuts short.
+    #[derive(Debug, Default)]
+    pub(crate) struct Ticker {
+        stopped: std::sync::Mutex<bool>,
+        wake: std::sync::Condvar,
+    }
+
+    impl Ticker {
+        pub(crate) fn new() -> Self {
+            Self::default()
+        }
+
+        /// Sleeps for `interval`; true if stopped (before or meanwhile).
+        pub(crate) fn wait(&self, interval: Duration) -> bool {
+            let deadline = Instant::now().checked_add(interval);
+            let mut stopped = self.stopped.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if *stopped {
+                    return true;
+                }
+                let remaining = match deadline {
+                    Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                        Some(remaining) if !remaining.is_zero() => remaining,
+                        _ => return false,
+                    },
+                    None => Duration::from_secs(3600),
+                };
+                stopped = self
+                    .wake
+                    .wait_timeout(stopped, remaining)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+        }
+
+        /// Ends every current and future wait at once.
+        pub(crate) fn stop(&self) {
+            *self.stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            self.wake.notify_all();
+        }
+    }
+
+    /// Starts a named background thread.
+    pub(crate) fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(body)
+            .map(drop)
+    }
+
     /// A bounded FIFO queue used without blocking: crossbeam-channel.
     #[derive(Debug)]
     pub(crate) struct Channel<T> {
@@ -130,7 +180,7 @@ mod imp {
 
 #[cfg(all(test, feature = "loom"))]
 mod imp {
-    pub(crate) use loom::sync::atomic::{fence, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
 
     use std::collections::VecDeque;
@@ -229,6 +279,19 @@ mod imp {
         CLOCK_NANOS.with(|nanos| nanos.set(0));
     }
 
+    /// The maintenance thread's pacer; loom models run no maintenance
+    /// thread (they call `maintain` themselves), so stopping is all it does.
+    #[derive(Debug, Default)]
+    pub(crate) struct Ticker;
+
+    impl Ticker {
+        pub(crate) fn new() -> Self {
+            Ticker
+        }
+
+        pub(crate) fn stop(&self) {}
+    }
+
     /// Reads the manual clock.
     pub(crate) fn now() -> Instant {
         Instant::now()
@@ -236,7 +299,7 @@ mod imp {
 
     /// A point on the manual clock.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    pub(crate) struct Instant(Duration);
+    pub struct Instant(Duration);
 
     impl Instant {
         pub(crate) fn now() -> Self {

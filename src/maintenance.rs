@@ -1,0 +1,50 @@
+//! The background maintenance thread: runs [`Pool::maintain`](crate::Pool::maintain)
+//! every `maintenance_interval`.
+//!
+//! It holds only a weak handle, so it never keeps a pool alive, and it waits
+//! on the engine's ticker, which `close` and the engine's drop stop: the
+//! thread ends promptly either way, and never runs a pass after `close`.
+//! Loom models run no maintenance thread; they call `maintain` themselves.
+
+use crate::shared::{Item, Shared, Store};
+use crate::sync::Arc;
+use crate::{BuildError, Manager};
+
+/// Starts the maintenance thread if the pool's config asks for one.
+#[cfg(not(all(test, feature = "loom")))]
+pub(crate) fn start<M, S>(shared: &Arc<Shared<M, S>>) -> Result<(), BuildError>
+where
+    M: Manager,
+    S: Store<Item<M::Resource>> + 'static,
+{
+    let Some(interval) = shared.config.maintenance_interval else {
+        return Ok(());
+    };
+    let pool = Arc::downgrade(shared);
+    let ticker = shared.ticker.clone();
+    crate::sync::spawn("zeropool-maintenance", move || {
+        while !ticker.wait(interval) {
+            let Some(shared) = pool.upgrade() else { return };
+            if shared.is_closed() {
+                return;
+            }
+            shared.maintain();
+        }
+    })
+    .map_err(|_| {
+        BuildError::new(
+            "maintenance_interval",
+            "the maintenance thread could not start",
+        )
+    })
+}
+
+/// Loom models run no maintenance thread.
+#[cfg(all(test, feature = "loom"))]
+pub(crate) fn start<M, S>(_: &Arc<Shared<M, S>>) -> Result<(), BuildError>
+where
+    M: Manager,
+    S: Store<Item<M::Resource>> + 'static,
+{
+    Ok(())
+}

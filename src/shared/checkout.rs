@@ -1,0 +1,245 @@
+//! Getting a resource: an idle one (checked for expiry, then recycled), a new
+//! one created into a free slot, or one handed over after a wait.
+//!
+//! # Implementation notes
+//!
+//! The deadline starts only when a checkout first has to wait, retry or
+//! create, so an idle hit reads no clock unless the pool tracks lifetimes
+//! (then it reads it once, to check expiry). A waiter's queue entry is
+//! removed only by the waiter itself, under the lock, so a grant written into
+//! it is taken or, on close, given back: never lost.
+
+use std::time::Duration;
+
+use super::{Doomed, Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
+use crate::pool::GetResult;
+use crate::sync::{fence, now, Instant, Ordering};
+use crate::waiters::{stripe, Grant};
+use crate::{Error, Manager};
+
+/// How long a checkout may wait.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Patience {
+    /// Wait up to this long once waiting or retrying is needed.
+    Wait(Duration),
+    /// Take an idle resource or nothing; never wait, never create.
+    Never,
+}
+
+/// A checkout's deadline, started only when first needed.
+#[derive(Debug)]
+struct Deadline {
+    patience: Patience,
+    /// `Some(None)`: started, no limit (never waits, or the timeout
+    /// overflowed the clock).
+    at: Option<Option<Instant>>,
+}
+
+impl Deadline {
+    fn new(patience: Patience) -> Self {
+        Self { patience, at: None }
+    }
+
+    /// Starts the clock if it has not started; returns the deadline.
+    fn start(&mut self, now: Instant) -> Option<Instant> {
+        let patience = self.patience;
+        *self.at.get_or_insert_with(|| match patience {
+            Patience::Wait(timeout) => now.checked_add(timeout),
+            Patience::Never => None,
+        })
+    }
+
+    /// Whether a started deadline has passed. Reads the clock only then.
+    fn passed(&self) -> bool {
+        matches!(self.at, Some(Some(at)) if now() >= at)
+    }
+}
+
+/// What one locked step of a checkout found.
+enum Taken<'a, M: Manager, S: Store<Item<M::Resource>>> {
+    Idle(Item<M::Resource>),
+    Create(Reservation<'a, M, S>),
+    Nothing,
+}
+
+impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
+    /// Hands out a resource: idle and recycled, or newly created.
+    /// `Ok(None)` only with [`Patience::Never`] when nothing is idle.
+    pub(crate) fn checkout(&self, patience: Patience) -> GetResult<Option<Item<M::Resource>>, M> {
+        let mut deadline = Deadline::new(patience);
+        // One clock read serves every expiry check of this checkout.
+        let mut clock = None;
+        loop {
+            let item = match self.take(&mut deadline)? {
+                Taken::Idle(item) => item,
+                Taken::Create(reservation) => {
+                    let mut item = self.create(reservation)?;
+                    item.uses = 1;
+                    self.gets.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(item));
+                }
+                Taken::Nothing => return Ok(None),
+            };
+            if self.config.max_lifetime.is_some() {
+                let now = *clock.get_or_insert_with(now);
+                if Self::expired(&item, now) {
+                    self.destroy(item, Retire::Expired);
+                    deadline.start(now);
+                    continue;
+                }
+            }
+            // A panicking recycle drops the resource and frees its slot.
+            let mut doomed = Doomed::new(self, item, Retire::RecycleFailed);
+            if self.manager.recycle(doomed.resource_mut()).is_ok() {
+                let mut item = doomed.keep();
+                item.uses += 1;
+                self.gets.fetch_add(1, Ordering::Relaxed);
+                return Ok(Some(item));
+            }
+            drop(doomed);
+            deadline.start(*clock.get_or_insert_with(now));
+        }
+    }
+
+    /// One step of a checkout: an idle resource, a reserved slot, or a wait.
+    fn take(&self, deadline: &mut Deadline) -> Result<Taken<'_, M, S>, Error<M::Error>> {
+        if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
+            if let Some(item) = self.store.try_pop_unlocked() {
+                return Ok(Taken::Idle(item));
+            }
+        }
+        let mut state = self.state.lock();
+        if state.closed {
+            return Err(Error::Closed);
+        }
+        if deadline.passed() {
+            return Err(Error::Timeout);
+        }
+        let never_wait = matches!(deadline.patience, Patience::Never);
+        let queue_first = state.starving && !never_wait && state.waiters.first_unserved().is_some();
+        if !queue_first {
+            if let Some(item) = self.store.pop(&mut state.idle) {
+                return Ok(Taken::Idle(item));
+            }
+        }
+        if never_wait {
+            return Ok(Taken::Nothing);
+        }
+        if !queue_first && state.size < self.config.max_size {
+            return Ok(Taken::Create(self.reserve(&mut state)));
+        }
+        self.wait(state, deadline)
+    }
+
+    /// Takes a free slot for a create.
+    pub(super) fn reserve(&self, state: &mut Locked<'_, M, S>) -> Reservation<'_, M, S> {
+        state.size += 1;
+        state.creating += 1;
+        Reservation {
+            shared: self,
+            creating: true,
+            why: Retire::CreateFailed,
+        }
+    }
+
+    /// Blocks in the wait queue until something is idle, a slot frees, a grant
+    /// arrives, the pool closes, or the deadline passes.
+    fn wait<'a>(
+        &'a self,
+        mut state: Locked<'a, M, S>,
+        deadline: &mut Deadline,
+    ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
+        let started = now();
+        let until = deadline.start(started);
+        let ticket = state.waiters.push(started);
+        state.counters.gets_waited += 1;
+        self.signal.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        loop {
+            let waiter = state.waiters.entry(ticket);
+            waiter.notified = false;
+            if let Some(grant) = waiter.grant.take() {
+                self.leave(&mut state, ticket, started);
+                let closed = state.closed;
+                drop(state);
+                return match grant {
+                    Grant::Idle(item) if closed => {
+                        self.destroy(item, Retire::Discarded);
+                        Err(Error::Closed)
+                    }
+                    Grant::Create if closed => {
+                        self.free_slot(true, Retire::Unused);
+                        Err(Error::Closed)
+                    }
+                    Grant::Idle(item) => Ok(Taken::Idle(item)),
+                    Grant::Create => Ok(Taken::Create(Reservation {
+                        shared: self,
+                        creating: true,
+                        why: Retire::CreateFailed,
+                    })),
+                };
+            }
+            if state.closed {
+                self.leave(&mut state, ticket, started);
+                return Err(Error::Closed);
+            }
+            if !state.starving || state.waiters.is_first_unserved(ticket) {
+                if let Some(item) = self.store.pop(&mut state.idle) {
+                    self.leave(&mut state, ticket, started);
+                    return Ok(Taken::Idle(item));
+                }
+                if state.size < self.config.max_size {
+                    self.leave(&mut state, ticket, started);
+                    return Ok(Taken::Create(self.reserve(&mut state)));
+                }
+            }
+            let remaining = match until {
+                None => None,
+                Some(until) => {
+                    let current = now();
+                    if current >= until {
+                        self.leave(&mut state, ticket, started);
+                        state.counters.gets_timed_out += 1;
+                        // A wake-up this waiter received passes on.
+                        let wake = self.dispatch(&mut state);
+                        drop(state);
+                        wake.notify(&self.wakers);
+                        return Err(Error::Timeout);
+                    }
+                    Some(until.saturating_duration_since(current))
+                }
+            };
+            state = self.wakers[stripe(ticket)].wait(state, remaining);
+        }
+    }
+
+    /// Removes a waiter's entry and counts its wait.
+    fn leave(&self, state: &mut Locked<'_, M, S>, ticket: u64, started: Instant) {
+        state.waiters.remove(ticket);
+        state.counters.wait_time += now().saturating_duration_since(started);
+        self.signal.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Creates into a reserved slot. Used by gets, `fill` and maintenance.
+    pub(super) fn create(
+        &self,
+        mut reservation: Reservation<'_, M, S>,
+    ) -> GetResult<Item<M::Resource>, M> {
+        // A panicking create unwinds through `reservation`, which frees the slot.
+        let resource = self.manager.create().map_err(Error::Create)?;
+        let item = self.new_item(resource);
+        let mut state = self.state.lock();
+        state.creating -= 1;
+        state.counters.created += 1;
+        reservation.creating = false;
+        reservation.why = Retire::Discarded;
+        if state.closed {
+            drop(state);
+            drop(item);
+            return Err(Error::Closed);
+        }
+        drop(state);
+        reservation.disarm();
+        Ok(item)
+    }
+}

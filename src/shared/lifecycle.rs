@@ -1,0 +1,201 @@
+//! The pool's life beyond get and release: closing (and waiting for the
+//! lent resources), resetting, retaining, pre-filling, and the maintenance
+//! pass that retires expired and long-idle resources and keeps `min_idle`.
+//!
+//! # Implementation notes
+//!
+//! A sweep visits each idle resource once by taking the oldest out under the
+//! lock, judging it outside the lock, and putting it back at the young end:
+//! after one round the order is as before, and no list is allocated. A
+//! resource out for judging still holds its slot, so capacity is never
+//! exceeded; concurrent gets simply do not see it meanwhile. Resources lent
+//! out are never touched: they are judged when released.
+
+use std::time::Duration;
+
+use super::{Doomed, Item, Retire, Shared, Store, CLOSED};
+use crate::pool::GetResult;
+use crate::sync::{fence, now, Ordering};
+use crate::{Error, Manager};
+
+/// The first back-off after a failed create in the maintenance pass.
+const BACKOFF_START: Duration = Duration::from_millis(10);
+/// The longest back-off.
+const BACKOFF_CAP: Duration = Duration::from_secs(5);
+
+impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
+    /// Closes the pool; see [`Pool::close`](crate::Pool::close).
+    pub(crate) fn close(&self) {
+        let mut state = self.state.lock();
+        if state.closed {
+            return;
+        }
+        state.closed = true;
+        self.signal.fetch_or(CLOSED, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let wake = state.waiters.all_stripes();
+        drop(state);
+        wake.notify(&self.wakers);
+        self.ticker.stop();
+        self.drain_idle();
+    }
+
+    /// Closes, then waits until every lent resource came back and was
+    /// dropped. False if `timeout` passed first.
+    pub(crate) fn close_and_wait(&self, timeout: Duration) -> bool {
+        self.close();
+        let deadline = now().checked_add(timeout);
+        let mut state = self.state.lock();
+        while state.size > 0 {
+            let remaining = match deadline {
+                None => None,
+                Some(deadline) => {
+                    let current = now();
+                    if current >= deadline {
+                        return false;
+                    }
+                    Some(deadline.saturating_duration_since(current))
+                }
+            };
+            state = self.drained.wait(state, remaining);
+        }
+        true
+    }
+
+    /// Drops the resources idle now, one at a time, outside the lock.
+    pub(super) fn drain_idle(&self) {
+        for _ in 0..self.config.max_size {
+            let item = {
+                let mut state = self.state.lock();
+                self.store.pop(&mut state.idle)
+            };
+            match item {
+                Some(item) => self.destroy(item, Retire::Discarded),
+                None => return,
+            }
+        }
+    }
+
+    /// Drops every idle resource now; lent ones are dropped when released.
+    pub(crate) fn reset(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.drain_idle();
+    }
+
+    /// Drops the idle resources for which `keep` is false.
+    pub(crate) fn retain(&self, mut keep: impl FnMut(&mut M::Resource) -> bool) {
+        self.sweep(|item, _| (!keep(&mut item.resource)).then_some(Retire::Discarded));
+    }
+
+    /// Visits each idle resource once; `verdict` (run outside the lock, given
+    /// how many others stay idle) says why to drop it, or `None` to keep it.
+    fn sweep(&self, mut verdict: impl FnMut(&mut Item<M::Resource>, usize) -> Option<Retire>) {
+        let rounds = {
+            let state = self.state.lock();
+            self.store.len(&state.idle)
+        };
+        for _ in 0..rounds {
+            let (item, idle_left) = {
+                let mut state = self.state.lock();
+                if state.closed {
+                    return;
+                }
+                match self.store.pop_oldest(&mut state.idle) {
+                    Some(item) => (item, self.store.len(&state.idle)),
+                    None => return,
+                }
+            };
+            // A panicking verdict drops the resource and frees its slot.
+            let mut doomed = Doomed::new(self, item, Retire::Discarded);
+            match verdict(doomed.item_mut(), idle_left) {
+                Some(why) => {
+                    doomed.why = why;
+                    drop(doomed);
+                }
+                None => self.put_back(doomed.keep()),
+            }
+        }
+    }
+
+    /// One maintenance pass: drops idle resources past their lifetime or idle
+    /// timeout (never taking idle below `min_idle` for the idle timeout),
+    /// then creates until `min_idle` are idle, backing off after failures.
+    pub(crate) fn maintain(&self) {
+        if self.is_closed() {
+            return;
+        }
+        if self.tracks_time() {
+            let current = now();
+            let (min_idle, idle_timeout) = (self.config.min_idle, self.config.idle_timeout);
+            self.sweep(|item, idle_left| {
+                if Self::expired(item, current) {
+                    return Some(Retire::Expired);
+                }
+                let idle_for = current.saturating_duration_since(item.idle_since);
+                match idle_timeout {
+                    Some(timeout) if idle_left >= min_idle && idle_for >= timeout => {
+                        Some(Retire::IdleTimeout)
+                    }
+                    _ => None,
+                }
+            });
+        }
+        self.replenish();
+    }
+
+    /// Creates until `min_idle` resources are idle (or `max_size` is
+    /// reached), unless a failed create's back-off has not passed.
+    fn replenish(&self) {
+        loop {
+            let reservation = {
+                let mut state = self.state.lock();
+                if state.closed || state.retry_at.is_some_and(|at| now() < at) {
+                    return;
+                }
+                let idle = self.store.len(&state.idle);
+                if idle + state.creating >= self.config.min_idle
+                    || state.size >= self.config.max_size
+                {
+                    return;
+                }
+                self.reserve(&mut state)
+            };
+            match self.create(reservation) {
+                Ok(item) => {
+                    let mut state = self.state.lock();
+                    state.backoff = Duration::ZERO;
+                    state.retry_at = None;
+                    drop(state);
+                    self.put_back(item);
+                }
+                Err(Error::Create(_)) => {
+                    let mut state = self.state.lock();
+                    state.backoff = (state.backoff * 2).clamp(BACKOFF_START, BACKOFF_CAP);
+                    state.retry_at = now().checked_add(state.backoff);
+                    return;
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Creates on this thread until at least `n` resources are idle, or the
+    /// pool is full.
+    pub(crate) fn fill(&self, n: usize) -> GetResult<(), M> {
+        let target = n.min(self.config.max_size);
+        loop {
+            let reservation = {
+                let mut state = self.state.lock();
+                if state.closed {
+                    return Err(Error::Closed);
+                }
+                if self.store.len(&state.idle) >= target || state.size >= self.config.max_size {
+                    return Ok(());
+                }
+                self.reserve(&mut state)
+            };
+            let item = self.create(reservation)?;
+            self.put_back(item);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Giving a resource back: broken, expired or stale ones are dropped; a
+//! healthy one goes to an overdue waiter, or to the idle store.
+//!
+//! # Implementation notes
+//!
+//! The channel backend's release is a lock-free `try_send` while nobody
+//! waits; it then fences and re-reads `signal`, so a waiter that registered
+//! meanwhile, or a close, is still served (see the engine's notes). With
+//! waiters present, the resource is offered to an overdue waiter under the
+//! lock before it ever reaches the store, where a lock-free get could take it.
+
+use super::{Doomed, Item, Retire, Shared, Store};
+use crate::sync::{fence, now, Ordering};
+use crate::Manager;
+
+impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
+    /// Takes back a released resource.
+    pub(crate) fn release(&self, item: Item<M::Resource>) {
+        if std::thread::panicking() {
+            self.destroy(item, Retire::Broken);
+            return;
+        }
+        // A panicking has_broken drops the resource and frees its slot.
+        let mut doomed = Doomed::new(self, item, Retire::Broken);
+        if self.manager.has_broken(doomed.resource_mut()) {
+            return;
+        }
+        let mut item = doomed.keep();
+        if item.generation != self.generation.load(Ordering::Relaxed) {
+            self.destroy(item, Retire::Discarded);
+            return;
+        }
+        if self.tracks_time() {
+            let now = now();
+            if Self::expired(&item, now) {
+                self.destroy(item, Retire::Expired);
+                return;
+            }
+            item.idle_since = now;
+        }
+        self.put_back(item);
+    }
+
+    /// Keeps a healthy resource: to an overdue waiter, or to idle.
+    pub(super) fn put_back(&self, item: Item<M::Resource>) {
+        let item = if S::UNLOCKED && self.signal.load(Ordering::Relaxed) == 0 {
+            match self.store.try_push_unlocked(item) {
+                Ok(()) => {
+                    fence(Ordering::SeqCst);
+                    if self.signal.load(Ordering::Relaxed) != 0 {
+                        self.after_unlocked_push();
+                    }
+                    return;
+                }
+                Err(item) => item,
+            }
+        } else {
+            item
+        };
+        let mut state = self.state.lock();
+        if state.closed {
+            drop(state);
+            self.destroy(item, Retire::Discarded);
+            return;
+        }
+        // Offered to an overdue waiter before it reaches the store.
+        let (wake, unplaced) = self.dispatch_with(&mut state, Some(item));
+        drop(state);
+        wake.notify(&self.wakers);
+        if let Some(item) = unplaced {
+            self.destroy(item, Retire::Discarded);
+        }
+    }
+
+    /// A lock-free release saw waiters or a close: serve them.
+    fn after_unlocked_push(&self) {
+        let mut state = self.state.lock();
+        if state.closed {
+            drop(state);
+            self.drain_idle();
+            return;
+        }
+        let wake = self.dispatch(&mut state);
+        drop(state);
+        wake.notify(&self.wakers);
+    }
+}
