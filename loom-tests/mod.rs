@@ -17,5 +17,6 @@ mod capacity;
 mod close;
 mod get_release;
 mod handoff;
+mod maintain;
 mod owned;
 mod wakeups;

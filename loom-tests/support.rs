@@ -71,6 +71,8 @@ impl Manager for Counted {
 /// A backend under the model checker.
 pub(super) trait ModelPool: Pool<Manager = Counted> + Clone + 'static {
     fn with(manager: Counted) -> Self;
+    /// With `min_idle` 1 and a 10 ms lifetime; no maintenance thread.
+    fn with_lifecycle(manager: Counted) -> Self;
     fn manager(&self) -> &Counted;
 }
 
@@ -80,6 +82,17 @@ macro_rules! model_pool {
             fn with(manager: Counted) -> Self {
                 let max_size = manager.max_size;
                 $pool::builder(manager).max_size(max_size).build().unwrap()
+            }
+
+            fn with_lifecycle(manager: Counted) -> Self {
+                let max_size = manager.max_size;
+                $pool::builder(manager)
+                    .max_size(max_size)
+                    .min_idle(1)
+                    .max_lifetime(std::time::Duration::from_millis(10))
+                    .maintenance_interval(None)
+                    .build()
+                    .unwrap()
             }
 
             fn manager(&self) -> &Counted {
@@ -97,14 +110,22 @@ pub(super) fn pool<P: ModelPool>(max_size: usize) -> P {
     pool_with_limit(max_size, max_size)
 }
 
+/// The manager of a fresh pool of `max_size`.
+pub(super) fn counted(max_size: usize) -> Counted {
+    Counted {
+        live: Arc::new(AtomicUsize::new(0)),
+        max_size,
+        limit: max_size,
+        fail_next: AtomicBool::new(false),
+        all_broken: AtomicBool::new(false),
+    }
+}
+
 /// A fresh pool whose manager accepts up to `limit` live tokens.
 pub(super) fn pool_with_limit<P: ModelPool>(max_size: usize, limit: usize) -> P {
     P::with(Counted {
-        live: Arc::new(AtomicUsize::new(0)),
-        max_size,
         limit,
-        fail_next: AtomicBool::new(false),
-        all_broken: AtomicBool::new(false),
+        ..counted(max_size)
     })
 }
 

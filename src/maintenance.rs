@@ -41,10 +41,14 @@ where
 
 /// Loom models run no maintenance thread.
 #[cfg(all(test, feature = "loom"))]
-pub(crate) fn start<M, S>(_: &Arc<Shared<M, S>>) -> Result<(), BuildError>
+pub(crate) fn start<M, S>(shared: &Arc<Shared<M, S>>) -> Result<(), BuildError>
 where
     M: Manager,
     S: Store<Item<M::Resource>> + 'static,
 {
+    assert!(
+        shared.config.maintenance_interval.is_none(),
+        "loom models call maintain() themselves"
+    );
     Ok(())
 }

@@ -72,6 +72,8 @@ impl Manager for Blocks {
 
 trait AllocPool: Pool<Manager = Blocks> + 'static {
     fn with_max(max_size: usize) -> Self;
+    /// With every lifecycle option set, no maintenance thread.
+    fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self;
 }
 
 impl AllocPool for StackPool<Blocks> {
@@ -84,6 +86,20 @@ impl AllocPool for StackPool<Blocks> {
             .build()
             .unwrap()
     }
+
+    fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self {
+        let manager = Blocks {
+            created: AtomicUsize::new(0),
+        };
+        StackPool::builder(manager)
+            .max_size(max_size)
+            .min_idle(1)
+            .max_lifetime(lifetime)
+            .idle_timeout(Duration::from_secs(3600))
+            .maintenance_interval(None)
+            .build()
+            .unwrap()
+    }
 }
 
 impl AllocPool for ChannelPool<Blocks> {
@@ -93,6 +109,20 @@ impl AllocPool for ChannelPool<Blocks> {
         };
         ChannelPool::builder(manager)
             .max_size(max_size)
+            .build()
+            .unwrap()
+    }
+
+    fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self {
+        let manager = Blocks {
+            created: AtomicUsize::new(0),
+        };
+        ChannelPool::builder(manager)
+            .max_size(max_size)
+            .min_idle(1)
+            .max_lifetime(lifetime)
+            .idle_timeout(Duration::from_secs(3600))
+            .maintenance_interval(None)
             .build()
             .unwrap()
     }
@@ -221,6 +251,46 @@ fn waiting_and_being_woken<P: AllocPool>() {
     });
 }
 
+/// Lifetimes, idle timeout and maintenance set: still nothing allocates.
+fn lifecycle_paths<P: AllocPool>() {
+    let pool = P::with_lifecycle(2, Duration::from_secs(3600));
+    pool.maintain();
+    drop(pool.get().unwrap());
+    let (count, _) = allocations(|| {
+        for _ in 0..ROUNDS {
+            drop(pool.get().unwrap());
+            drop(pool.try_get().unwrap().unwrap());
+        }
+    });
+    assert_eq!(count, 0, "get + release with lifetimes tracked");
+    let (count, _) = allocations(|| {
+        for _ in 0..ROUNDS {
+            pool.maintain();
+            pool.retain(|_| true);
+            pool.fill(2).unwrap();
+        }
+    });
+    assert_eq!(count, 0, "maintain, retain, fill");
+    let (count, _) = allocations(|| {
+        for _ in 0..ROUNDS {
+            pool.reset();
+            pool.fill(1).unwrap();
+        }
+    });
+    assert_eq!(count, 0, "reset, and fill creating");
+
+    // Every resource expires at once: each get creates, each release drops.
+    let expiring = P::with_lifecycle(1, Duration::from_nanos(1));
+    drop(expiring.get().unwrap());
+    let (count, _) = allocations(|| {
+        for _ in 0..ROUNDS {
+            drop(expiring.get().unwrap());
+        }
+    });
+    assert_eq!(count, 0, "expiry at release, create into the free slot");
+    assert_eq!(expiring.status().closed_expired, ROUNDS as u64 + 1);
+}
+
 macro_rules! for_backends {
     ($($name:ident),*) => {
         mod stack {
@@ -232,7 +302,12 @@ macro_rules! for_backends {
     };
 }
 
-for_backends!(single_thread_paths, timing_out, waiting_and_being_woken);
+for_backends!(
+    single_thread_paths,
+    timing_out,
+    waiting_and_being_woken,
+    lifecycle_paths
+);
 
 #[test]
 fn the_counter_counts() {

@@ -35,4 +35,30 @@ fn idle_hits_read_no_clock<P: TestPool>() {
     assert!(clock_reads() > before);
 }
 
-both!(idle_hits_read_no_clock);
+/// With lifetimes tracked: at most one clock read per get and one per release.
+fn lifetimes_cost_one_read_per_get_and_release<P: TestPool>() {
+    if !cfg!(debug_assertions) {
+        panic!("clock reads are counted in debug builds only: run this test without --release");
+    }
+    let (pool, _manager) = common::custom::<P>(|b| {
+        b.max_size(2)
+            .max_lifetime(Duration::from_secs(3600))
+            .idle_timeout(Duration::from_secs(3600))
+    });
+    drop(pool.get().unwrap());
+    let before = clock_reads();
+    for _ in 0..100 {
+        let guard = pool.get().unwrap();
+        drop(guard);
+    }
+    assert_eq!(
+        clock_reads() - before,
+        200,
+        "one read per get and one per release"
+    );
+}
+
+both!(
+    idle_hits_read_no_clock,
+    lifetimes_cost_one_read_per_get_and_release
+);

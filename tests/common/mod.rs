@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use zeropool::{ChannelPool, Manager, Pool, StackPool};
+use zeropool::{BuildError, Builder, ChannelPool, Manager, Pool, StackPool};
 
 /// What the manager has seen; shared with the test.
 #[derive(Debug, Default)]
@@ -176,10 +176,15 @@ impl Manager for TestManager {
     }
 }
 
+/// A builder for the backend `P`.
+pub type TestBuilder<P> = Builder<TestManager, P>;
+
 /// A backend under test.
 pub trait TestPool: Pool<Manager = TestManager> + Clone + 'static {
     const NAME: &'static str;
     fn with(manager: TestManager, max_size: usize, acquire_timeout: Duration) -> Self;
+    fn builder_for(manager: TestManager) -> TestBuilder<Self>;
+    fn build(builder: TestBuilder<Self>) -> Result<Self, BuildError>;
 }
 
 impl TestPool for StackPool<TestManager> {
@@ -190,6 +195,12 @@ impl TestPool for StackPool<TestManager> {
             .acquire_timeout(acquire_timeout)
             .build()
             .expect("valid test settings")
+    }
+    fn builder_for(manager: TestManager) -> TestBuilder<Self> {
+        StackPool::builder(manager)
+    }
+    fn build(builder: TestBuilder<Self>) -> Result<Self, BuildError> {
+        builder.build()
     }
 }
 
@@ -202,6 +213,27 @@ impl TestPool for ChannelPool<TestManager> {
             .build()
             .expect("valid test settings")
     }
+    fn builder_for(manager: TestManager) -> TestBuilder<Self> {
+        ChannelPool::builder(manager)
+    }
+    fn build(builder: TestBuilder<Self>) -> Result<Self, BuildError> {
+        builder.build()
+    }
+}
+
+/// A pool configured by `configure` (on top of a 10 s acquire timeout and no
+/// maintenance thread), and its manager.
+pub fn custom<P: TestPool>(
+    configure: impl FnOnce(TestBuilder<P>) -> TestBuilder<P>,
+) -> (P, TestManager) {
+    let manager = TestManager::default();
+    let builder = P::builder_for(manager.clone())
+        .acquire_timeout(Duration::from_secs(10))
+        .maintenance_interval(None);
+    (
+        P::build(configure(builder)).expect("valid test settings"),
+        manager,
+    )
 }
 
 /// A pool of `max_size` with a 10 s acquire timeout, and its manager.
