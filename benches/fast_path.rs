@@ -56,6 +56,15 @@ fn fast_path(c: &mut Criterion) {
     group.bench_function("boxed", |b| b.iter(|| acquire_release_boxed(&boxed)));
     group.finish();
 
+    // The statistics' cost on the fast path: one relaxed increment of a
+    // shared counter per get (every other counter lives on slow paths).
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let mut group = c.benchmark_group("Counters");
+    group.bench_function("gets_increment", |b| {
+        b.iter(|| counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    });
+    group.finish();
+
     report("channel", || acquire_release(&channel));
     report("stack", || acquire_release(&stack));
     report("boxed", || acquire_release_boxed(&boxed));
