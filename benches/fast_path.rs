@@ -8,23 +8,12 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use support::boxed::{Boxed, DynPool};
+use support::conns::Conns;
 use support::{allocations_per_iteration, counting};
-use zeropool::{ChannelPool, Manager, Pool, StackPool};
+use zeropool::{ChannelPool, Pool, StackPool};
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
-
-/// Hands out connection ids; creating allocates nothing.
-struct Conns;
-
-impl Manager for Conns {
-    type Resource = u64;
-    type Error = std::convert::Infallible;
-
-    fn create(&self) -> Result<u64, Self::Error> {
-        Ok(42)
-    }
-}
 
 fn acquire_release<P: Pool<Manager = Conns>>(pool: &P) {
     let Ok(guard) = pool.get() else {

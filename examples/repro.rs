@@ -9,6 +9,8 @@
 
 #[path = "../benches/support/boxed.rs"]
 mod boxed;
+#[path = "../benches/support/conns.rs"]
+mod conns;
 #[path = "../benches/support/counting.rs"]
 mod counting;
 
@@ -16,22 +18,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use boxed::{Boxed, DynPool};
+use conns::Conns;
 use zeropool::{ChannelPool, Manager, Pool, StackPool};
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
-
-/// Hands out connection ids; creating allocates nothing.
-struct Conns;
-
-impl Manager for Conns {
-    type Resource = u64;
-    type Error = std::convert::Infallible;
-
-    fn create(&self) -> Result<u64, Self::Error> {
-        Ok(42)
-    }
-}
 
 /// One measured case: runs `op` `iterations` times.
 struct Case<'a> {

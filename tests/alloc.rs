@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::thread;
 use std::time::Duration;
 
-use zeropool::{ChannelPool, Error, Manager, Pool, Pooled, StackPool};
+use zeropool::{Builder, ChannelPool, Error, Manager, Pool, Pooled, StackPool};
 
 struct CountingAllocator;
 
@@ -70,63 +70,45 @@ impl Manager for Blocks {
     }
 }
 
-trait AllocPool: Pool<Manager = Blocks> + 'static {
-    fn with_max(max_size: usize) -> Self;
+trait AllocPool: Pool<Manager = Blocks> + Sized + 'static {
+    fn builder() -> Builder<Blocks, Self>;
+    fn build(builder: Builder<Blocks, Self>) -> Self;
+
+    fn with_max(max_size: usize) -> Self {
+        Self::build(Self::builder().max_size(max_size))
+    }
+
     /// With every lifecycle option set, no maintenance thread.
-    fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self;
-}
-
-impl AllocPool for StackPool<Blocks> {
-    fn with_max(max_size: usize) -> Self {
-        let manager = Blocks {
-            created: AtomicUsize::new(0),
-        };
-        StackPool::builder(manager)
-            .max_size(max_size)
-            .build()
-            .unwrap()
-    }
-
     fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self {
-        let manager = Blocks {
-            created: AtomicUsize::new(0),
-        };
-        StackPool::builder(manager)
-            .max_size(max_size)
-            .min_idle(1)
-            .max_lifetime(lifetime)
-            .idle_timeout(Duration::from_secs(3600))
-            .maintenance_interval(None)
-            .build()
-            .unwrap()
+        Self::build(
+            Self::builder()
+                .max_size(max_size)
+                .min_idle(1)
+                .max_lifetime(lifetime)
+                .idle_timeout(Duration::from_secs(3600))
+                .maintenance_interval(None),
+        )
     }
 }
 
-impl AllocPool for ChannelPool<Blocks> {
-    fn with_max(max_size: usize) -> Self {
-        let manager = Blocks {
-            created: AtomicUsize::new(0),
-        };
-        ChannelPool::builder(manager)
-            .max_size(max_size)
-            .build()
-            .unwrap()
-    }
+macro_rules! alloc_pool {
+    ($pool:ident) => {
+        impl AllocPool for $pool<Blocks> {
+            fn builder() -> Builder<Blocks, Self> {
+                $pool::builder(Blocks {
+                    created: AtomicUsize::new(0),
+                })
+            }
 
-    fn with_lifecycle(max_size: usize, lifetime: Duration) -> Self {
-        let manager = Blocks {
-            created: AtomicUsize::new(0),
-        };
-        ChannelPool::builder(manager)
-            .max_size(max_size)
-            .min_idle(1)
-            .max_lifetime(lifetime)
-            .idle_timeout(Duration::from_secs(3600))
-            .maintenance_interval(None)
-            .build()
-            .unwrap()
-    }
+            fn build(builder: Builder<Blocks, Self>) -> Self {
+                builder.build().unwrap()
+            }
+        }
+    };
 }
+
+alloc_pool!(StackPool);
+alloc_pool!(ChannelPool);
 
 const ROUNDS: usize = 1_000;
 

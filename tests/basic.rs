@@ -192,38 +192,25 @@ both!(
     status_counts_waiters,
 );
 
+/// Releases three resources in creation order; returns the order in which
+/// the pool hands them out again.
+fn reuse_order<P: TestPool>() -> Vec<usize> {
+    let (pool, _manager) = pool::<P>(3);
+    let guards: Vec<_> = (0..3).map(|_| pool.get().unwrap()).collect();
+    drop(guards); // drops in order: 0, 1, 2
+    (0..3)
+        .map(|_| Pooled::detach(pool.get().unwrap()).id)
+        .collect()
+}
+
 #[test]
 fn stack_hands_out_last_released_first() {
-    let (pool, _manager) = pool::<StackPool<TestManager>>(3);
-    let (a, b, c) = (
-        pool.get().unwrap(),
-        pool.get().unwrap(),
-        pool.get().unwrap(),
-    );
-    drop(a);
-    drop(b);
-    drop(c);
-    let order: Vec<_> = (0..3)
-        .map(|_| Pooled::detach(pool.get().unwrap()).id)
-        .collect();
-    assert_eq!(order, [2, 1, 0]);
+    assert_eq!(reuse_order::<StackPool<TestManager>>(), [2, 1, 0]);
 }
 
 #[test]
 fn channel_hands_out_first_released_first() {
-    let (pool, _manager) = pool::<ChannelPool<TestManager>>(3);
-    let (a, b, c) = (
-        pool.get().unwrap(),
-        pool.get().unwrap(),
-        pool.get().unwrap(),
-    );
-    drop(a);
-    drop(b);
-    drop(c);
-    let order: Vec<_> = (0..3)
-        .map(|_| Pooled::detach(pool.get().unwrap()).id)
-        .collect();
-    assert_eq!(order, [0, 1, 2]);
+    assert_eq!(reuse_order::<ChannelPool<TestManager>>(), [0, 1, 2]);
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! Shared bench support: a counting allocator and the boxed-wrapper
-//! counterexample.
+//! Shared bench support: a counting allocator, the boxed-wrapper
+//! counterexample, and the fast-path manager.
 
 #![allow(dead_code)]
 
 pub mod boxed;
+pub mod conns;
 pub mod counting;
 
 /// Allocations and bytes per iteration of `op`, run `iterations` times after
