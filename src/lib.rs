@@ -85,6 +85,11 @@ pub mod __private {
     pub fn clock_reads() -> u64 {
         crate::sync::clock_reads()
     }
+
+    /// The size of the slot a guard keeps an `R` in, with its bookkeeping.
+    pub const fn slot_size<R>() -> usize {
+        std::mem::size_of::<Option<crate::shared::Item<R>>>()
+    }
 }
 
 #[cfg(doctest)]
