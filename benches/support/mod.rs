@@ -1,11 +1,12 @@
-//! Shared bench support: a counting allocator, the boxed-wrapper
-//! counterexample, and the fast-path manager.
+//! Shared bench support: a counting allocator, criterion measurements read
+//! from it, the boxed-wrapper counterexample, and the fast-path manager.
 
 #![allow(dead_code)]
 
 pub mod boxed;
 pub mod conns;
 pub mod counting;
+pub mod heap;
 
 /// Allocations and bytes per iteration of `op`, run `iterations` times after
 /// one warm-up call.
