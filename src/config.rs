@@ -18,6 +18,9 @@ pub(crate) struct Config {
     pub(crate) maintenance_interval: Option<Duration>,
 }
 
+/// The largest `max_size`: the idle store is allocated up front, at build.
+pub(crate) const MAX_SIZE_LIMIT: usize = 1 << 20;
+
 /// The maintenance interval when a lifecycle option is set and no interval is.
 const DEFAULT_MAINTENANCE_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -75,7 +78,9 @@ impl<M, P> Builder<M, P> {
     }
 
     /// The most resources alive at once, counting ones being created or
-    /// dropped. Must be at least 1. Defaults to 10.
+    /// dropped. Must be at least 1 and at most 1,048,576: the idle store is
+    /// allocated for `max_size` resources when the pool is built, so that
+    /// nothing allocates later. Defaults to 10.
     ///
     /// # Examples
     ///
@@ -273,6 +278,12 @@ impl<M, P> Builder<M, P> {
         let zero = |value: Option<Duration>| value.is_some_and(|value| value.is_zero());
         if self.max_size == 0 {
             return Err(BuildError::new("max_size", "must be at least 1"));
+        }
+        if self.max_size > MAX_SIZE_LIMIT {
+            return Err(BuildError::new(
+                "max_size",
+                "must be at most 1048576 (the idle store is allocated up front)",
+            ));
         }
         if self.acquire_timeout.is_zero() {
             return Err(BuildError::new(

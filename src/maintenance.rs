@@ -25,10 +25,12 @@ where
     crate::sync::spawn("zeropool-maintenance", move || {
         while !ticker.wait(interval) {
             let Some(shared) = pool.upgrade() else { return };
-            if shared.is_closed() {
+            // Only this thread's own handle left: the pool is unreachable.
+            let in_use = || Arc::strong_count(&shared) > 1;
+            if shared.is_closed() || !in_use() {
                 return;
             }
-            shared.maintain();
+            shared.maintain_while(in_use);
         }
     })
     .map_err(|_| {

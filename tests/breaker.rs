@@ -2,9 +2,6 @@
 //! racing a sweep, extreme builder settings, the maintenance thread after the
 //! last handle is dropped, callbacks that close or re-enter the pool, and
 //! stress with many threads and tiny timeouts.
-//!
-//! Tests marked `#[ignore = "reproduces ..."]` fail today; each names the
-//! broken promise.
 
 mod common;
 
@@ -567,37 +564,10 @@ both!(
     an_owned_guard_outliving_every_handle,
     close_and_wait_with_releases_from_many_threads,
     try_get_never_blocks_while_others_wait,
-);
-
-/// Like `both!`, for tests that reproduce a bug and fail today.
-macro_rules! both_ignored {
-    ($($name:ident => $why:literal),* $(,)?) => {
-        mod stack_bugs {
-            $(
-                #[test]
-                #[ignore = $why]
-                fn $name() {
-                    $crate::common::watchdog(|| super::$name::<zeropool::StackPool<$crate::common::TestManager>>());
-                }
-            )*
-        }
-        mod channel_bugs {
-            $(
-                #[test]
-                #[ignore = $why]
-                fn $name() {
-                    $crate::common::watchdog(|| super::$name::<zeropool::ChannelPool<$crate::common::TestManager>>());
-                }
-            )*
-        }
-    };
-}
-
-both_ignored!(
-    a_panicking_drop_during_close_leaves_the_other_idle_resources_alive => "reproduces close() leaving idle resources alive after one drop panics",
-    a_panicking_drop_during_reset_leaves_stale_resources_to_hand_out => "reproduces reset() handing out pre-reset resources after one drop panics",
-    reset_during_retain_keeps_a_stale_resource => "reproduces reset() missing a resource out for judging in retain",
-    the_largest_jitter_breaks_every_create => "reproduces jitter draw overflowing at lifetime_jitter(u64::MAX ns)",
-    an_unbounded_max_size_is_a_build_error_not_a_panic => "reproduces build() panicking on max_size(usize::MAX)",
-    maintenance_stops_creating_once_the_last_handle_is_dropped => "reproduces maintenance creating for a pool with no handle left",
+    a_panicking_drop_during_close_leaves_the_other_idle_resources_alive,
+    a_panicking_drop_during_reset_leaves_stale_resources_to_hand_out,
+    reset_during_retain_keeps_a_stale_resource,
+    the_largest_jitter_breaks_every_create,
+    an_unbounded_max_size_is_a_build_error_not_a_panic,
+    maintenance_stops_creating_once_the_last_handle_is_dropped,
 );

@@ -30,6 +30,8 @@ pub(crate) enum Patience {
 #[derive(Debug)]
 struct Deadline {
     patience: Patience,
+    /// This checkout has blocked at least once (counted once per get).
+    waited: bool,
     /// `Some(None)`: started, no limit (never waits, or the timeout
     /// overflowed the clock).
     at: Option<Option<Instant>>,
@@ -37,7 +39,11 @@ struct Deadline {
 
 impl Deadline {
     fn new(patience: Patience) -> Self {
-        Self { patience, at: None }
+        Self {
+            patience,
+            waited: false,
+            at: None,
+        }
     }
 
     /// Starts the clock if it has not started; returns the deadline.
@@ -80,6 +86,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 Taken::Nothing => return Ok(None),
             };
+            if item.generation != self.generation.load(Ordering::Relaxed) {
+                // Created before a reset, and out of the store while it ran.
+                self.destroy(item, Retire::Discarded);
+                continue;
+            }
             if self.config.max_lifetime.is_some() {
                 let now = *clock.get_or_insert_with(now);
                 if Self::expired(&item, now) {
@@ -152,7 +163,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let started = now();
         let until = deadline.start(started);
         let ticket = state.waiters.push(started);
-        state.counters.gets_waited += 1;
+        if !deadline.waited {
+            deadline.waited = true;
+            state.counters.gets_waited += 1;
+        }
         self.signal.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         loop {

@@ -62,17 +62,26 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         true
     }
 
-    /// Drops the resources idle now, one at a time, outside the lock.
+    /// Drops the resources idle now, one at a time, outside the lock. A
+    /// resource whose drop panics does not stop the others from being
+    /// dropped; the first panic is raised again once all are gone.
     pub(super) fn drain_idle(&self) {
+        let mut first_panic = None;
         for _ in 0..self.config.max_size {
             let item = {
                 let mut state = self.state.lock();
                 self.store.pop(&mut state.idle)
             };
-            match item {
-                Some(item) => self.destroy(item, Retire::Discarded),
-                None => return,
+            let Some(item) = item else { break };
+            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.destroy(item, Retire::Discarded)
+            }));
+            if let Err(panic) = dropped {
+                first_panic.get_or_insert(panic);
             }
+        }
+        if let Some(panic) = first_panic {
+            std::panic::resume_unwind(panic);
         }
     }
 
@@ -121,6 +130,12 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// timeout (never taking idle below `min_idle` for the idle timeout),
     /// then creates until `min_idle` are idle, backing off after failures.
     pub(crate) fn maintain(&self) {
+        self.maintain_while(|| true);
+    }
+
+    /// [`maintain`](Self::maintain), creating only while `wanted` holds (the
+    /// maintenance thread stops creating once no handle but its own is left).
+    pub(crate) fn maintain_while(&self, wanted: impl Fn() -> bool) {
         if self.is_closed() {
             return;
         }
@@ -140,13 +155,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
             });
         }
-        self.replenish();
+        self.replenish(wanted);
     }
 
     /// Creates until `min_idle` resources are idle (or `max_size` is
     /// reached), unless a failed create's back-off has not passed.
-    fn replenish(&self) {
-        loop {
+    fn replenish(&self, wanted: impl Fn() -> bool) {
+        while wanted() {
             let reservation = {
                 let mut state = self.state.lock();
                 if state.closed || state.retry_at.is_some_and(|at| now() < at) {

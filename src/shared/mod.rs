@@ -221,7 +221,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         use std::hash::BuildHasher;
         let created_at = now();
         let expires_at = self.config.max_lifetime.and_then(|lifetime| {
-            let jitter = self.config.lifetime_jitter.as_nanos() as u64;
+            // At most u64::MAX - 1 nanoseconds (about 584 years), so the
+            // draw's range below cannot overflow.
+            let jitter = self
+                .config
+                .lifetime_jitter
+                .as_nanos()
+                .min(u128::from(u64::MAX - 1)) as u64;
             let drawn = if jitter == 0 {
                 0
             } else {
@@ -309,6 +315,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let mut wake = Wake::none();
         let state = &mut **state;
         if state.waiters.len() == 0 || state.closed {
+            // The last waiter may have left by timing out: no one starves.
+            self.set_starving(state, false);
             let unplaced = incoming.and_then(|item| self.store.push(&mut state.idle, item).err());
             return (wake, unplaced);
         }

@@ -26,10 +26,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             return;
         }
         let mut item = doomed.keep();
-        if item.generation != self.generation.load(Ordering::Relaxed) {
-            self.destroy(item, Retire::Discarded);
-            return;
-        }
         if self.tracks_time() {
             let now = now();
             if Self::expired(&item, now) {
@@ -41,8 +37,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         self.put_back(item);
     }
 
-    /// Keeps a healthy resource: to an overdue waiter, or to idle.
+    /// Keeps a healthy resource: to an overdue waiter, or to idle. One made
+    /// before a `reset` is dropped instead.
     pub(super) fn put_back(&self, item: Item<M::Resource>) {
+        if item.generation != self.generation.load(Ordering::Relaxed) {
+            self.destroy(item, Retire::Discarded);
+            return;
+        }
         let item = if S::UNLOCKED && self.signal.load(Ordering::Relaxed) == 0 {
             match self.store.try_push_unlocked(item) {
                 Ok(()) => {

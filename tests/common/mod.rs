@@ -103,13 +103,20 @@ impl fmt::Debug for Res {
 
 impl Drop for Res {
     fn drop(&mut self) {
+        /// Counts the drop when it ends, also by a panic in the hook.
+        struct Counted<'a>(&'a Counters);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                self.0.dropped.fetch_add(1, SeqCst);
+                self.0.leave();
+            }
+        }
+        let _counted = Counted(&self.counters);
         self.behaviour.run_hook();
         let delay = self.behaviour.drop_delay_ms.load(SeqCst);
         if delay > 0 {
             thread::sleep(Duration::from_millis(delay));
         }
-        self.counters.dropped.fetch_add(1, SeqCst);
-        self.counters.leave();
     }
 }
 
