@@ -1283,8 +1283,9 @@ impl Point {
     }
 }
 
-/// Runs `threads` threads on a fresh pool for `duration`.
-fn contend_once(
+/// Runs `threads` threads on a fresh pool for `duration`: one W2 point, or
+/// `None` if the row does not fit W2.
+pub fn contend_once(
     peer: &'static Peer,
     threads: usize,
     max_size: usize,
