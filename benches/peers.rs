@@ -8,7 +8,7 @@
 //!   creates. ns/op (criterion) and allocations per operation; the resource's
 //!   create allocates nothing, so every allocation counted is the pool's.
 //! - W2, contended: T = 1, 2, 4, 8, 16 threads share a warm pool of 2, then
-//!   of 8, each looping get, ≈100 ns of work, release for 3 × 250 ms per
+//!   of 8, each looping get, ≈100 ns of work, release for 5 × 250 ms per
 //!   point. Total ops/s and p50, p99 and max acquire wait. A custom timed
 //!   loop (criterion has no shape for it), printed as a table.
 //!
@@ -295,6 +295,9 @@ fn main() {
 
     let label = plot::run_label();
     println!("\n## peers: {label}");
+    if brief {
+        println!("\nSmoke run (--test): every path ran, the numbers below are not measurements.");
+    }
     print!(
         "{}",
         table(

@@ -3,7 +3,7 @@
 //! r2d2, deadpool, bb8 and the floors of `cargo bench --bench peers` (the
 //! same W2 code, from `benches/support/peers.rs`), and prints the table.
 //!
-//! Run: `cargo run --release --example scaling` (about 80 s on 2 cores).
+//! Run: `cargo run --release --example scaling` (about 2 minutes on 2 cores).
 //! `-- --out PATH` writes elsewhere; `-- --quick` is a short smoke run.
 
 #[path = "../benches/support/peers.rs"]

@@ -1243,14 +1243,14 @@ pub struct Scaling {
 }
 
 impl Scaling {
-    /// The full run: T = 1, 2, 4, 8, 16 on `max_size` 2 and 8, 3 × 250 ms a
-    /// point.
+    /// The full run: T = 1, 2, 4, 8, 16 on `max_size` 2 and 8, 5 × 250 ms a
+    /// point (about 2 minutes).
     pub fn full(work: Work) -> Self {
         Self {
             threads: vec![1, 2, 4, 8, 16],
             max_sizes: vec![2, 8],
             duration: Duration::from_millis(250),
-            repetitions: 3,
+            repetitions: 5,
             work,
         }
     }
