@@ -1,6 +1,7 @@
 //! Runs one row of `cargo bench --bench peers` and nothing else, for a
 //! profiler: a number of single-thread operations (W1 `fast`, W3 `create`),
-//! or one W2 point (`contended THREADS MAX_SIZE MILLIS`).
+//! or one W2 point (`contended THREADS MAX_SIZE MILLIS [WORK_NS]`, 100 ns of
+//! work per operation unless given).
 //!
 //! Instructions per operation, free of the machine's noise: run it under
 //! callgrind with two counts and divide the difference, for example
@@ -29,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let names: Vec<&str> = PEERS.iter().map(|peer| peer.name).collect();
     let usage = format!(
-        "usage: peer_ops ROW fast|create OPS\n       peer_ops ROW contended THREADS MAX_SIZE MILLIS\nrows: {}",
+        "usage: peer_ops ROW fast|create OPS\n       peer_ops ROW contended THREADS MAX_SIZE MILLIS [WORK_NS]\nrows: {}",
         names.join(", ")
     );
     let (Some(name), Some(workload)) = (args.first(), args.get(1)) else {
@@ -47,7 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "create" => Workload::Create,
         "contended" => {
             let (threads, max_size, millis) = (number(2)?, number(3)?, number(4)?);
-            let work = Work::calibrate(Duration::from_nanos(100));
+            // An optional sixth argument sets the work per operation (ns).
+            let work_nanos = args.get(5).map_or(Ok(100), |text| text.parse())?;
+            let work = Work::calibrate(Duration::from_nanos(work_nanos));
             let point = peers::contend_once(
                 peer,
                 threads as usize,
