@@ -71,6 +71,7 @@ enum Taken<'a, M: Manager, S: Store<Item<M::Resource>>> {
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Hands out a resource: idle and recycled, or newly created.
     /// `Ok(None)` only with [`Patience::Never`] when nothing is idle.
+    #[inline]
     pub(crate) fn checkout(&self, patience: Patience) -> GetResult<Option<Item<M::Resource>>, M> {
         let mut deadline = Deadline::new(patience);
         // One clock read serves every expiry check of this checkout.
@@ -86,7 +87,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 Taken::Nothing => return Ok(None),
             };
-            if item.generation != self.generation.load(Ordering::Relaxed) {
+            if self.stale(&item) {
                 // Created before a reset, and out of the store while it ran.
                 self.destroy(item, Retire::Discarded);
                 continue;
@@ -113,6 +114,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     }
 
     /// One step of a checkout: an idle resource, a reserved slot, or a wait.
+    #[inline]
     fn take(&self, deadline: &mut Deadline) -> Result<Taken<'_, M, S>, Error<M::Error>> {
         if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
             if let Some(item) = self.store.try_pop_unlocked() {
@@ -155,6 +157,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 
     /// Blocks in the wait queue until something is idle, a slot frees, a grant
     /// arrives, the pool closes, or the deadline passes.
+    #[cold]
+    #[inline(never)]
     fn wait<'a>(
         &'a self,
         mut state: Locked<'a, M, S>,
@@ -230,6 +234,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Removes a waiter's entry and counts its wait.
     fn leave(&self, state: &mut Locked<'_, M, S>, ticket: u64, started: Instant) {
         state.waiters.remove(ticket);
+        if state.waiters.len() == 0 {
+            self.set_starving(state, false);
+        }
         state.counters.wait_time += now().saturating_duration_since(started);
         self.signal.fetch_sub(1, Ordering::SeqCst);
     }

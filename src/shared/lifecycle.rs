@@ -146,7 +146,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 if Self::expired(item, current) {
                     return Some(Retire::Expired);
                 }
-                let idle_for = current.saturating_duration_since(item.idle_since);
+                let idle_for = Self::idle_for(item, current);
                 match idle_timeout {
                     Some(timeout) if idle_left >= min_idle && idle_for >= timeout => {
                         Some(Retire::IdleTimeout)

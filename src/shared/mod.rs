@@ -68,12 +68,20 @@ pub(crate) struct Item<R> {
     /// How many times it was handed out.
     pub(crate) uses: u64,
     pub(crate) created_at: Instant,
-    /// When `max_lifetime` (less its jitter) runs out.
-    expires_at: Option<Instant>,
-    /// When it last became idle (kept only with an idle timeout).
-    idle_since: Instant,
-    /// The pool's reset generation it was created in.
-    generation: u64,
+    /// Nanoseconds after `created_at` when `max_lifetime` (less its jitter)
+    /// runs out; `u64::MAX`: never. Offsets keep the item small: it is moved
+    /// on every get and release.
+    expires_after: u64,
+    /// Nanoseconds after `created_at` when it last became idle (kept only
+    /// with lifetimes or an idle timeout).
+    idle_after: u64,
+    /// The pool's reset generation it was created in (low 32 bits).
+    generation: u32,
+}
+
+/// Nanoseconds from `earlier` to `later`, saturating.
+fn nanos_between(earlier: Instant, later: Instant) -> u64 {
+    u64::try_from(later.saturating_duration_since(earlier).as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Why a slot was freed; each resource that leaves is counted in one class.
@@ -220,7 +228,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     fn new_item(&self, resource: M::Resource) -> Item<M::Resource> {
         use std::hash::BuildHasher;
         let created_at = now();
-        let expires_at = self.config.max_lifetime.and_then(|lifetime| {
+        let expires_after = self.config.max_lifetime.map_or(u64::MAX, |lifetime| {
+            let lifetime = u64::try_from(lifetime.as_nanos()).unwrap_or(u64::MAX);
             // At most u64::MAX - 1 nanoseconds (about 584 years), so the
             // draw's range below cannot overflow.
             let jitter = self
@@ -234,16 +243,28 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 let draw = self.jitter_draws.fetch_add(1, Ordering::Relaxed);
                 self.jitter_seed.hash_one(draw) % (jitter + 1)
             };
-            created_at.checked_add(lifetime - Duration::from_nanos(drawn))
+            lifetime.saturating_sub(drawn)
         });
         Item {
             resource,
             uses: 0,
             created_at,
-            expires_at,
-            idle_since: created_at,
-            generation: self.generation.load(Ordering::Relaxed),
+            expires_after,
+            idle_after: 0,
+            generation: self.generation() as u32,
         }
+    }
+
+    /// The current reset generation.
+    #[inline]
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Whether an item was created before the last `reset`.
+    #[inline]
+    fn stale(&self, item: &Item<M::Resource>) -> bool {
+        item.generation != self.generation() as u32
     }
 
     /// Whether the pool tracks time per resource at all (lifetime or idle
@@ -254,7 +275,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 
     /// Whether an item is past its lifetime at `now`.
     fn expired(item: &Item<M::Resource>, now: Instant) -> bool {
-        item.expires_at.is_some_and(|expires_at| now >= expires_at)
+        item.expires_after != u64::MAX && nanos_between(item.created_at, now) >= item.expires_after
+    }
+
+    /// How long an item has been idle at `now`.
+    fn idle_for(item: &Item<M::Resource>, now: Instant) -> Duration {
+        let idle_since = Duration::from_nanos(item.idle_after);
+        now.saturating_duration_since(item.created_at)
+            .saturating_sub(idle_since)
     }
 
     /// Drops a resource, then frees its slot (also if the drop panics).

@@ -15,6 +15,7 @@ use crate::Manager;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Takes back a released resource.
+    #[inline]
     pub(crate) fn release(&self, item: Item<M::Resource>) {
         if std::thread::panicking() {
             self.destroy(item, Retire::Broken);
@@ -32,15 +33,16 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 self.destroy(item, Retire::Expired);
                 return;
             }
-            item.idle_since = now;
+            item.idle_after = super::nanos_between(item.created_at, now);
         }
         self.put_back(item);
     }
 
     /// Keeps a healthy resource: to an overdue waiter, or to idle. One made
     /// before a `reset` is dropped instead.
+    #[inline]
     pub(super) fn put_back(&self, item: Item<M::Resource>) {
-        if item.generation != self.generation.load(Ordering::Relaxed) {
+        if self.stale(&item) {
             self.destroy(item, Retire::Discarded);
             return;
         }
@@ -64,6 +66,15 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             self.destroy(item, Retire::Discarded);
             return;
         }
+        if state.waiters.len() == 0 {
+            // The common case: nobody to serve, straight to idle.
+            let unplaced = self.store.push(&mut state.idle, item).err();
+            drop(state);
+            if let Some(item) = unplaced {
+                self.destroy(item, Retire::Discarded);
+            }
+            return;
+        }
         // Offered to an overdue waiter before it reaches the store.
         let (wake, unplaced) = self.dispatch_with(&mut state, Some(item));
         drop(state);
@@ -74,6 +85,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     }
 
     /// A lock-free release saw waiters or a close: serve them.
+    #[cold]
     fn after_unlocked_push(&self) {
         let mut state = self.state.lock();
         if state.closed {
