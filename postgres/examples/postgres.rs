@@ -3,12 +3,17 @@
 //!
 //! For `max_size` 4 and 8 and 1, 2, 4, 8 and 16 threads, each thread runs a
 //! fixed number of `SELECT 1` round trips (simple query protocol), taking a
-//! connection from the pool for each. Each configuration runs in four
+//! connection from the pool for each. Each configuration runs in eight
 //! rounds, each with three fresh pools run one after another in a rotating
-//! order, and the rounds are added up. Every pool opens its `max_size`
-//! connections before the clock starts. The example prints queries/s, the
-//! median and 99th percentile of the time a `get` waited for a connection,
-//! and the most connections one pool opened.
+//! order. Every pool opens its `max_size` connections before the clock
+//! starts. The example prints the median round's queries/s, the median and
+//! 99th percentile of the time a `get` waited for a connection over all
+//! rounds, and the most connections one pool opened.
+//!
+//! Fresh pools each round matter on a small machine: with few threads, a
+//! round trip's cost depends mostly on whether the scheduler runs the
+//! connection's server process on the client thread's core or wakes another
+//! one, and that choice sticks to a connection for a while.
 //!
 //! By default neither pool checks a connection at checkout (zeropool
 //! `RecycleCheck::Fast`, r2d2 `test_on_check_out(false)`). `--verified`
@@ -37,9 +42,9 @@ const THREADS: [usize; 5] = [1, 2, 4, 8, 16];
 const DEFAULT_URL: &str = "postgres://zeropool@127.0.0.1:5432/zeropool";
 /// Round trips per thread in each run: sized for about a minute in all on 2
 /// cores.
-const ROUND_TRIPS: usize = 1_500;
+const ROUND_TRIPS: usize = 800;
 /// Rounds per configuration, each with fresh pools run one after another.
-const ROUNDS: usize = 4;
+const ROUNDS: usize = 8;
 
 /// Counts the connections a zeropool manager opens.
 struct Counted<M> {
@@ -136,20 +141,24 @@ impl Bench for R2d2 {
     }
 }
 
-/// What the runs of one pool measured, added up.
+/// What the runs of one pool measured.
 #[derive(Default)]
 struct Measured {
-    queries: usize,
-    elapsed: Duration,
+    /// Queries per second of each run.
+    rates: Vec<f64>,
+    /// Every acquire wait of every run.
     waits: Vec<Duration>,
 }
 
 impl Measured {
-    fn queries_per_second(&self) -> f64 {
-        self.queries as f64 / self.elapsed.as_secs_f64()
+    /// The median run's queries per second: robust to a run whose connection
+    /// the scheduler happened to place badly.
+    fn queries_per_second(&mut self) -> f64 {
+        self.rates.sort_by(f64::total_cmp);
+        self.rates[self.rates.len() / 2]
     }
 
-    /// The `p`th percentile acquire wait, in microseconds.
+    /// The `p`th percentile acquire wait over all runs, in microseconds.
     fn wait_percentile(&mut self, p: usize) -> f64 {
         self.waits.sort_unstable();
         let index = (self.waits.len() * p / 100).min(self.waits.len() - 1);
@@ -186,8 +195,9 @@ fn drive<B: Bench>(pool: &B, threads: usize, round_trips: usize, measured: &mut 
         }
         finished - started
     });
-    measured.queries += threads * round_trips;
-    measured.elapsed += elapsed;
+    measured
+        .rates
+        .push((threads * round_trips) as f64 / elapsed.as_secs_f64());
 }
 
 /// One pool under test, with the count of connections it opened.
@@ -314,8 +324,11 @@ fn main() {
     } else {
         "zeropool RecycleCheck::Fast, r2d2 test_on_check_out(false): no round trip at checkout"
     };
-    println!("SELECT 1 round trips, {round_trips} per thread; {checks}");
-    println!("acquire wait = time inside get(); opened = most connections one pool opened");
+    println!("SELECT 1 round trips, {round_trips} per thread per round, {ROUNDS} rounds; {checks}");
+    println!(
+        "queries/s = median round; acquire wait = time inside get(), all rounds; \
+         opened = most connections one pool opened"
+    );
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average before: {}", load.trim());
     }
@@ -331,10 +344,10 @@ fn main() {
         for &threads in &thread_counts {
             let mut measured: Vec<Measured> = (0..3).map(|_| Measured::default()).collect();
             let mut opened = [0; 3];
-            // Fresh pools (so fresh server processes) each round, and the
-            // pools interleaved in a rotating order, so that where the
-            // scheduler happens to put a connection's server process, or a
-            // busy patch of the machine, falls on every pool alike.
+            // Fresh pools (so fresh server processes) each round, run in a
+            // rotating order, so that where the scheduler happens to put a
+            // connection's server process, or a busy patch of the machine,
+            // falls on every pool alike.
             for round in 0..ROUNDS {
                 let counters: Vec<_> = (0..3).map(|_| Arc::new(AtomicUsize::new(0))).collect();
                 let contenders: Vec<_> = (0..3)
