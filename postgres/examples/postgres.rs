@@ -3,9 +3,9 @@
 //!
 //! For `max_size` 4 and 8 and 1, 2, 4, 8 and 16 threads, each thread runs a
 //! fixed number of `SELECT 1` round trips (simple query protocol), taking a
-//! connection from the pool for each. Each configuration runs in eight
-//! rounds, each with three fresh pools run one after another in a rotating
-//! order. Every pool opens its `max_size` connections before the clock
+//! connection from the pool for each. Each configuration runs in rounds
+//! (32 / threads, at least 8), each with three fresh pools run one after
+//! another in a rotating order. Every pool opens its `max_size` connections before the clock
 //! starts. The example prints the median round's queries/s, the median and
 //! 99th percentile of the time a `get` waited for a connection over all
 //! rounds, and the most connections one pool opened.
@@ -42,9 +42,14 @@ const THREADS: [usize; 5] = [1, 2, 4, 8, 16];
 const DEFAULT_URL: &str = "postgres://zeropool@127.0.0.1:5432/zeropool";
 /// Round trips per thread in each run: sized for about a minute in all on 2
 /// cores.
-const ROUND_TRIPS: usize = 800;
-/// Rounds per configuration, each with fresh pools run one after another.
-const ROUNDS: usize = 8;
+const ROUND_TRIPS: usize = 600;
+
+/// Rounds for a configuration, each with fresh pools run one after another:
+/// more where few threads make a round short and its result depend most on
+/// where the scheduler happens to put the connections' server processes.
+fn rounds(threads: usize) -> usize {
+    (32 / threads).max(8)
+}
 
 /// Counts the connections a zeropool manager opens.
 struct Counted<M> {
@@ -324,7 +329,9 @@ fn main() {
     } else {
         "zeropool RecycleCheck::Fast, r2d2 test_on_check_out(false): no round trip at checkout"
     };
-    println!("SELECT 1 round trips, {round_trips} per thread per round, {ROUNDS} rounds; {checks}");
+    println!(
+        "SELECT 1 round trips, {round_trips} per thread per round, 32/threads rounds (at least 8); {checks}"
+    );
     println!(
         "queries/s = median round; acquire wait = time inside get(), all rounds; \
          opened = most connections one pool opened"
@@ -348,7 +355,7 @@ fn main() {
             // rotating order, so that where the scheduler happens to put a
             // connection's server process, or a busy patch of the machine,
             // falls on every pool alike.
-            for round in 0..ROUNDS {
+            for round in 0..rounds(threads) {
                 let counters: Vec<_> = (0..3).map(|_| Arc::new(AtomicUsize::new(0))).collect();
                 let contenders: Vec<_> = (0..3)
                     .map(|which| {
