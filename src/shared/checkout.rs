@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use super::{Doomed, Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
+use super::{Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
 use crate::pool::GetResult;
 use crate::sync::{fence, now, Instant, Ordering};
 use crate::waiters::{stripe, Grant};
@@ -77,7 +77,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         // One clock read serves every expiry check of this checkout.
         let mut clock = None;
         loop {
-            let item = match self.take(&mut deadline)? {
+            // Declared before the item, so a panicking recycle drops the item
+            // first and frees its slot after (locals drop in reverse order).
+            let slot;
+            let mut item = match self.take(&mut deadline)? {
                 Taken::Idle(item) => item,
                 Taken::Create(reservation) => {
                     let mut item = self.create(reservation)?;
@@ -100,15 +103,19 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                     continue;
                 }
             }
-            // A panicking recycle drops the resource and frees its slot.
-            let mut doomed = Doomed::new(self, item, Retire::RecycleFailed);
-            if self.manager.recycle(doomed.resource_mut()).is_ok() {
-                let mut item = doomed.keep();
+            slot = Reservation {
+                shared: self,
+                creating: false,
+                why: Retire::RecycleFailed,
+            };
+            if self.manager.recycle(&mut item.resource).is_ok() {
+                slot.disarm();
                 item.uses += 1;
                 self.gets.fetch_add(1, Ordering::Relaxed);
                 return Ok(Some(item));
             }
-            drop(doomed);
+            drop(item);
+            drop(slot);
             deadline.start(*clock.get_or_insert_with(now));
         }
     }

@@ -494,10 +494,6 @@ impl<'a, M: Manager, S: Store<Item<M::Resource>>> Doomed<'a, M, S> {
         }
     }
 
-    fn resource_mut(&mut self) -> &mut M::Resource {
-        &mut self.item_mut().resource
-    }
-
     fn item_mut(&mut self) -> &mut Item<M::Resource> {
         match &mut self.item {
             Some(item) => item,

@@ -9,7 +9,7 @@
 //! waiters present, the resource is offered to an overdue waiter under the
 //! lock before it ever reaches the store, where a lock-free get could take it.
 
-use super::{Doomed, Item, Retire, Shared, Store};
+use super::{Item, Reservation, Retire, Shared, Store};
 use crate::sync::{fence, now, Ordering};
 use crate::Manager;
 
@@ -21,12 +21,20 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             self.destroy(item, Retire::Broken);
             return;
         }
-        // A panicking has_broken drops the resource and frees its slot.
-        let mut doomed = Doomed::new(self, item, Retire::Broken);
-        if self.manager.has_broken(doomed.resource_mut()) {
+        // Declared before the item, so a panicking has_broken drops the item
+        // first and frees its slot after (locals drop in reverse order).
+        let slot = Reservation {
+            shared: self,
+            creating: false,
+            why: Retire::Broken,
+        };
+        let mut item = item;
+        if self.manager.has_broken(&mut item.resource) {
+            drop(item);
+            drop(slot);
             return;
         }
-        let mut item = doomed.keep();
+        slot.disarm();
         if self.tracks_time() {
             let now = now();
             if Self::expired(&item, now) {
