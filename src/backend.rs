@@ -128,19 +128,22 @@ macro_rules! backend {
                 &self,
                 timeout: std::time::Duration,
             ) -> $crate::pool::GetResult<$guard<'_, M>, M> {
-                let item = self.shared.checkout($crate::shared::Patience::Wait(timeout))?;
-                Ok($guard($crate::lease::Lease::new(&*self.shared, $crate::backend::expect_item(item))))
+                let mut lease = $crate::lease::Lease::new(&*self.shared);
+                lease.checkout($crate::shared::Patience::Wait(timeout))?;
+                Ok($guard(lease))
             }
 
             fn try_get(&self) -> $crate::pool::GetResult<Option<$guard<'_, M>>, M> {
-                let item = self.shared.checkout($crate::shared::Patience::Never)?;
-                Ok(item.map(|item| $guard($crate::lease::Lease::new(&*self.shared, item))))
+                let mut lease = $crate::lease::Lease::new(&*self.shared);
+                let found = lease.checkout($crate::shared::Patience::Never)?;
+                Ok(found.then(|| $guard(lease)))
             }
 
             fn get_owned(&self) -> $crate::pool::GetResult<$owned<M>, M> {
                 let timeout = $crate::shared::Patience::Wait(self.shared.config.acquire_timeout);
-                let item = self.shared.checkout(timeout)?;
-                Ok($owned($crate::lease::Lease::new(self.shared.clone(), $crate::backend::expect_item(item))))
+                let mut lease = $crate::lease::Lease::new(self.shared.clone());
+                lease.checkout(timeout)?;
+                Ok($owned(lease))
             }
 
             fn status(&self) -> $crate::Status {
@@ -256,14 +259,6 @@ macro_rules! guard_impls {
             }
         }
     };
-}
-
-/// A checkout that may wait always yields an item.
-pub(crate) fn expect_item<T>(item: Option<T>) -> T {
-    match item {
-        Some(item) => item,
-        None => unreachable!("only a checkout that never waits can come back empty"),
-    }
 }
 
 pub(crate) use backend;

@@ -29,11 +29,18 @@ where
     S: Store<Item<M::Resource>>,
     H: Deref<Target = Shared<M, S>>,
 {
-    pub(crate) fn new(handle: H, item: Item<M::Resource>) -> Self {
-        Self {
-            handle,
-            item: Some(item),
-        }
+    /// An empty lease; the engine's checkout fills its slot.
+    pub(crate) fn new(handle: H) -> Self {
+        Self { handle, item: None }
+    }
+
+    /// Fills the slot from the pool; `Ok(false)` if nothing was handed out
+    /// (only without patience).
+    pub(crate) fn checkout(
+        &mut self,
+        patience: crate::shared::Patience,
+    ) -> crate::pool::GetResult<bool, M> {
+        self.handle.checkout(patience, &mut self.item)
     }
 
     fn item(&self) -> &Item<M::Resource> {
@@ -93,8 +100,6 @@ where
     H: Deref<Target = Shared<M, S>>,
 {
     fn drop(&mut self) {
-        if let Some(item) = self.item.take() {
-            self.handle.release(item);
-        }
+        self.handle.release(&mut self.item);
     }
 }

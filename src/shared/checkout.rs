@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use super::{Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
+use super::{Doomed, Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
 use crate::pool::GetResult;
 use crate::sync::{fence, now, Instant, Ordering};
 use crate::waiters::{stripe, Grant};
@@ -61,71 +61,83 @@ impl Deadline {
     }
 }
 
-/// What one locked step of a checkout found.
+/// What one locked step of a checkout found. An idle resource is written
+/// straight into the caller's slot, so it is not moved through each layer.
 enum Taken<'a, M: Manager, S: Store<Item<M::Resource>>> {
-    Idle(Item<M::Resource>),
+    Idle,
     Create(Reservation<'a, M, S>),
     Nothing,
 }
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
-    /// Hands out a resource: idle and recycled, or newly created.
-    /// `Ok(None)` only with [`Patience::Never`] when nothing is idle.
+    /// Hands out a resource, idle and recycled or newly created, into
+    /// `slot` (a guard's, so the resource is placed once). `Ok(false)` only
+    /// with [`Patience::Never`] when nothing is idle.
     #[inline]
-    pub(crate) fn checkout(&self, patience: Patience) -> GetResult<Option<Item<M::Resource>>, M> {
+    pub(crate) fn checkout(
+        &self,
+        patience: Patience,
+        slot: &mut Option<Item<M::Resource>>,
+    ) -> GetResult<bool, M> {
         let mut deadline = Deadline::new(patience);
         // One clock read serves every expiry check of this checkout.
         let mut clock = None;
         loop {
-            // Declared before the item, so a panicking recycle drops the item
-            // first and frees its slot after (locals drop in reverse order).
-            let slot;
-            let mut item = match self.take(&mut deadline)? {
-                Taken::Idle(item) => item,
+            match self.take(&mut deadline, slot)? {
+                Taken::Idle => {}
                 Taken::Create(reservation) => {
                     let mut item = self.create(reservation)?;
                     item.uses = 1;
+                    *slot = Some(item);
                     self.gets.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Some(item));
+                    return Ok(true);
                 }
-                Taken::Nothing => return Ok(None),
-            };
-            if self.stale(&item) {
+                Taken::Nothing => return Ok(false),
+            }
+            let mut doomed = Doomed::new(self, slot, Retire::Discarded);
+            let item = doomed.item_mut();
+            if self.stale(item) {
                 // Created before a reset, and out of the store while it ran.
-                self.destroy(item, Retire::Discarded);
+                drop(doomed);
                 continue;
             }
             if self.config.max_lifetime.is_some() {
                 let now = *clock.get_or_insert_with(now);
-                if Self::expired(&item, now) {
-                    self.destroy(item, Retire::Expired);
+                if Self::expired(item, now) {
+                    doomed.why = Retire::Expired;
+                    drop(doomed);
                     deadline.start(now);
                     continue;
                 }
             }
-            slot = Reservation {
-                shared: self,
-                creating: false,
-                why: Retire::RecycleFailed,
-            };
-            if self.manager.recycle(&mut item.resource).is_ok() {
-                slot.disarm();
-                item.uses += 1;
+            // A panicking or failing recycle drops the resource, frees its slot.
+            doomed.why = Retire::RecycleFailed;
+            if self
+                .manager
+                .recycle(&mut doomed.item_mut().resource)
+                .is_ok()
+            {
+                doomed.item_mut().uses += 1;
+                doomed.keep();
                 self.gets.fetch_add(1, Ordering::Relaxed);
-                return Ok(Some(item));
+                return Ok(true);
             }
-            drop(item);
-            drop(slot);
+            drop(doomed);
             deadline.start(*clock.get_or_insert_with(now));
         }
     }
 
     /// One step of a checkout: an idle resource, a reserved slot, or a wait.
     #[inline]
-    fn take(&self, deadline: &mut Deadline) -> Result<Taken<'_, M, S>, Error<M::Error>> {
+    fn take(
+        &self,
+        deadline: &mut Deadline,
+        slot: &mut Option<Item<M::Resource>>,
+    ) -> Result<Taken<'_, M, S>, Error<M::Error>> {
         if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
             if let Some(item) = self.store.try_pop_unlocked() {
-                return Ok(Taken::Idle(item));
+                *slot = Some(item);
+                return Ok(Taken::Idle);
             }
         }
         let mut state = self.state.lock();
@@ -139,7 +151,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let queue_first = state.starving && !never_wait && state.waiters.first_unserved().is_some();
         if !queue_first {
             if let Some(item) = self.store.pop(&mut state.idle) {
-                return Ok(Taken::Idle(item));
+                *slot = Some(item);
+                return Ok(Taken::Idle);
             }
         }
         if never_wait {
@@ -148,7 +161,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         if !queue_first && state.size < self.config.max_size {
             return Ok(Taken::Create(self.reserve(&mut state)));
         }
-        self.wait(state, deadline)
+        self.wait(state, deadline, slot)
     }
 
     /// Takes a free slot for a create.
@@ -170,6 +183,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         &'a self,
         mut state: Locked<'a, M, S>,
         deadline: &mut Deadline,
+        slot: &mut Option<Item<M::Resource>>,
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let started = now();
         let until = deadline.start(started);
@@ -196,7 +210,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                         self.free_slot(true, Retire::Unused);
                         Err(Error::Closed)
                     }
-                    Grant::Idle(item) => Ok(Taken::Idle(item)),
+                    Grant::Idle(item) => {
+                        *slot = Some(item);
+                        Ok(Taken::Idle)
+                    }
                     Grant::Create => Ok(Taken::Create(Reservation {
                         shared: self,
                         creating: true,
@@ -211,7 +228,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             if !state.starving || state.waiters.is_first_unserved(ticket) {
                 if let Some(item) = self.store.pop(&mut state.idle) {
                     self.leave(&mut state, ticket, started);
-                    return Ok(Taken::Idle(item));
+                    *slot = Some(item);
+                    return Ok(Taken::Idle);
                 }
                 if state.size < self.config.max_size {
                     self.leave(&mut state, ticket, started);

@@ -115,13 +115,19 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
             };
             // A panicking verdict drops the resource and frees its slot.
-            let mut doomed = Doomed::new(self, item, Retire::Discarded);
+            let mut slot = Some(item);
+            let mut doomed = Doomed::new(self, &mut slot, Retire::Discarded);
             match verdict(doomed.item_mut(), idle_left) {
                 Some(why) => {
                     doomed.why = why;
                     drop(doomed);
                 }
-                None => self.put_back(doomed.keep()),
+                None => {
+                    doomed.keep();
+                    if let Some(item) = slot {
+                        self.put_back(item);
+                    }
+                }
             }
         }
     }

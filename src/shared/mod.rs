@@ -476,42 +476,36 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Drop for Reservation<'_, M, S> {
     }
 }
 
-/// A resource on its way through a manager callback: if the callback panics
-/// or the resource is not kept, it is destroyed (counted as `why`) and its
-/// slot freed.
-struct Doomed<'a, M: Manager, S: Store<Item<M::Resource>>> {
+/// A resource on its way through a manager callback, left where it lies (in
+/// a guard's slot): if the callback panics or the resource is not kept, it is
+/// taken out and destroyed (counted as `why`), and its slot freed.
+struct Doomed<'a, 'b, M: Manager, S: Store<Item<M::Resource>>> {
     shared: &'a Shared<M, S>,
-    item: Option<Item<M::Resource>>,
+    slot: &'b mut Option<Item<M::Resource>>,
     why: Retire,
 }
 
-impl<'a, M: Manager, S: Store<Item<M::Resource>>> Doomed<'a, M, S> {
-    fn new(shared: &'a Shared<M, S>, item: Item<M::Resource>, why: Retire) -> Self {
-        Self {
-            shared,
-            item: Some(item),
-            why,
-        }
+impl<'a, 'b, M: Manager, S: Store<Item<M::Resource>>> Doomed<'a, 'b, M, S> {
+    fn new(shared: &'a Shared<M, S>, slot: &'b mut Option<Item<M::Resource>>, why: Retire) -> Self {
+        Self { shared, slot, why }
     }
 
     fn item_mut(&mut self) -> &mut Item<M::Resource> {
-        match &mut self.item {
+        match self.slot {
             Some(item) => item,
-            None => unreachable!("a doomed item is present until kept"),
+            None => unreachable!("a doomed slot holds its item until kept"),
         }
     }
 
-    fn keep(mut self) -> Item<M::Resource> {
-        match self.item.take() {
-            Some(item) => item,
-            None => unreachable!("a doomed item is present until kept"),
-        }
+    /// Keeps the resource where it is.
+    fn keep(self) {
+        std::mem::forget(self);
     }
 }
 
-impl<M: Manager, S: Store<Item<M::Resource>>> Drop for Doomed<'_, M, S> {
+impl<M: Manager, S: Store<Item<M::Resource>>> Drop for Doomed<'_, '_, M, S> {
     fn drop(&mut self) {
-        if let Some(item) = self.item.take() {
+        if let Some(item) = self.slot.take() {
             self.shared.destroy(item, self.why);
         }
     }

@@ -9,32 +9,26 @@
 //! waiters present, the resource is offered to an overdue waiter under the
 //! lock before it ever reaches the store, where a lock-free get could take it.
 
-use super::{Item, Reservation, Retire, Shared, Store};
+use super::{Doomed, Item, Retire, Shared, Store};
 use crate::sync::{fence, now, Ordering};
 use crate::Manager;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
-    /// Takes back a released resource.
+    /// Takes back the resource a guard held in `slot`.
     #[inline]
-    pub(crate) fn release(&self, item: Item<M::Resource>) {
-        if std::thread::panicking() {
-            self.destroy(item, Retire::Broken);
+    pub(crate) fn release(&self, slot: &mut Option<Item<M::Resource>>) {
+        if slot.is_none() {
             return;
         }
-        // Declared before the item, so a panicking has_broken drops the item
-        // first and frees its slot after (locals drop in reverse order).
-        let slot = Reservation {
-            shared: self,
-            creating: false,
-            why: Retire::Broken,
-        };
-        let mut item = item;
-        if self.manager.has_broken(&mut item.resource) {
-            drop(item);
-            drop(slot);
+        // A panicking has_broken, or a broken resource, is dropped and its
+        // slot freed.
+        let why = Retire::Broken;
+        let mut doomed = Doomed::new(self, slot, why);
+        if std::thread::panicking() || self.manager.has_broken(&mut doomed.item_mut().resource) {
             return;
         }
-        slot.disarm();
+        doomed.keep();
+        let Some(mut item) = slot.take() else { return };
         if self.tracks_time() {
             let now = now();
             if Self::expired(&item, now) {
