@@ -10,8 +10,8 @@
 //! The channel's capacity is `max_size`, so a push never fails. A get with no
 //! one waiting and no close or starvation flag set is a lock-free `try_recv`;
 //! a release with no one waiting is a lock-free `try_send`, then a `SeqCst`
-//! fence and a read of the engine's `signal`, which pairs with the fence a
-//! waiter issues after registering (see the engine's notes). Only when
+//! read-modify-write of the engine's `signal`, which pairs with the one a
+//! waiter makes to register (see the engine's notes). Only when
 //! someone waits do gets and releases take the engine's lock.
 
 use crate::shared::Store;

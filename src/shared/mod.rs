@@ -30,10 +30,14 @@
 //!   `sync.Mutex` does).
 //! - `signal` mirrors, for the channel backend's lock-free paths, the waiter
 //!   count and the `CLOSED` and `STARVING` flags. A lock-free release pushes,
-//!   then issues a `SeqCst` fence, then reads `signal`; a waiter increments
-//!   `signal`, issues a `SeqCst` fence, then polls the store. At least one of
-//!   the two sees the other, so a release never slips past a waiter going to
-//!   sleep. `close` pairs with lock-free releases the same way.
+//!   then reads `signal` with a `SeqCst` read-modify-write (`fetch_add(0)`);
+//!   a waiter increments `signal` (`SeqCst`), then polls the store. The two
+//!   RMWs on one word are totally ordered: if the release's comes later it
+//!   sees the waiter, and if it comes first the waiter's RMW reads the value
+//!   the release wrote, so the push happens before the waiter's poll. Either
+//!   way a release never slips past a waiter going to sleep (an RMW costs
+//!   less than a `SeqCst` fence on x86). `close` pairs with lock-free
+//!   releases the same way (`fetch_or`).
 //! - `gets` is the one counter outside the lock (a relaxed atomic), because
 //!   the channel backend's idle hit takes no lock.
 

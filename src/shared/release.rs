@@ -4,13 +4,14 @@
 //! # Implementation notes
 //!
 //! The channel backend's release is a lock-free `try_send` while nobody
-//! waits; it then fences and re-reads `signal`, so a waiter that registered
-//! meanwhile, or a close, is still served (see the engine's notes). With
-//! waiters present, the resource is offered to an overdue waiter under the
-//! lock before it ever reaches the store, where a lock-free get could take it.
+//! waits; it then re-reads `signal` with a `SeqCst` read-modify-write, so a
+//! waiter that registered meanwhile, or a close, is still served (see the
+//! engine's notes). With waiters present, the resource is offered to an
+//! overdue waiter under the lock before it ever reaches the store, where a
+//! lock-free get could take it.
 
 use super::{Doomed, Item, Retire, Shared, Store};
-use crate::sync::{fence, now, Ordering};
+use crate::sync::{now, Ordering};
 use crate::Manager;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
@@ -51,8 +52,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let item = if S::UNLOCKED && self.signal.load(Ordering::Relaxed) == 0 {
             match self.store.try_push_unlocked(item) {
                 Ok(()) => {
-                    fence(Ordering::SeqCst);
-                    if self.signal.load(Ordering::Relaxed) != 0 {
+                    // An RMW, not a plain load: see the engine's notes.
+                    if self.signal.fetch_add(0, Ordering::SeqCst) != 0 {
                         self.after_unlocked_push();
                     }
                     return;
