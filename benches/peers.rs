@@ -31,7 +31,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use criterion::Criterion;
-use peers::{Family, Peer, Scaling, Work, Workload, PEERS};
+use peers::{Family, Peer, Workload, PEERS};
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
@@ -278,20 +278,7 @@ fn main() {
     let fast = single_thread(&mut criterion, Workload::Fast, "W1_fast_path", 100_000);
     let create = single_thread(&mut criterion, Workload::Create, "W3_create_path", 20_000);
 
-    let work = Work::calibrate(Duration::from_nanos(100));
-    let scaling = if brief {
-        Scaling::quick(work)
-    } else {
-        Scaling::full(work)
-    };
-    eprintln!(
-        "W2: work per op {:?}; {} ms per point, {} repetitions",
-        work.duration(),
-        scaling.duration.as_millis(),
-        scaling.repetitions
-    );
-    let points = peers::scaling(&scaling, |_| eprint!("."));
-    eprintln!();
+    let points = peers::run_scaling(brief);
 
     let label = plot::run_label();
     println!("\n## peers: {label}");

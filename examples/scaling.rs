@@ -12,9 +12,6 @@ mod peers;
 mod plot;
 
 use std::path::PathBuf;
-use std::time::Duration;
-
-use peers::{Scaling, Work};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = PathBuf::from("docs/scaling.svg");
@@ -28,20 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let work = Work::calibrate(Duration::from_nanos(100));
-    let scaling = if quick {
-        Scaling::quick(work)
-    } else {
-        Scaling::full(work)
-    };
-    eprintln!(
-        "work per op {:?}; {} ms per point, {} repetitions",
-        work.duration(),
-        scaling.duration.as_millis(),
-        scaling.repetitions
-    );
-    let points = peers::scaling(&scaling, |_| eprint!("."));
-    eprintln!();
+    let points = peers::run_scaling(quick);
 
     let label = plot::run_label();
     println!("## W2 scaling: {label}");

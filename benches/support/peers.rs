@@ -1337,6 +1337,27 @@ pub fn contend_once(
     })
 }
 
+/// Runs W2 as the bench and the scaling example both do: calibrates the
+/// work per operation, picks the full or the quick grid, says so on stderr,
+/// and prints a dot per point.
+pub fn run_scaling(quick: bool) -> Vec<Point> {
+    let work = Work::calibrate(Duration::from_nanos(100));
+    let config = if quick {
+        Scaling::quick(work)
+    } else {
+        Scaling::full(work)
+    };
+    eprintln!(
+        "W2: work per op {:?}; {} ms per point, {} repetitions",
+        work.duration(),
+        config.duration.as_millis(),
+        config.repetitions
+    );
+    let points = scaling(&config, |_| eprint!("."));
+    eprintln!();
+    points
+}
+
 /// Runs every W2 point of every row that fits, repetitions interleaved so
 /// that a noisy moment hits all rows alike. `progress` sees each point.
 pub fn scaling(config: &Scaling, mut progress: impl FnMut(&Point)) -> Vec<Point> {
