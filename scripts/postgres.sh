@@ -17,6 +17,8 @@ ROLE=zeropool
 DATABASE=zeropool
 URL="postgres://$ROLE@$HOST:$PORT/$DATABASE"
 
+# Only the URL goes to stdout, which the caller captures into ZEROPOOL_PG:
+# every command below that may print sends its stdout to stderr.
 say() { printf 'postgres.sh: %s\n' "$*" >&2; }
 
 # The test role can log in and run a query: nothing to do.
@@ -40,7 +42,7 @@ fi
 if ! command -v pg_lsclusters >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     say "installing Debian's postgresql package"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    apt-get update -qq >&2
     apt-get install -y -qq postgresql >/dev/null
 fi
 VERSION=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
@@ -78,11 +80,21 @@ fi
 # 4. The server itself.
 if pg_lsclusters -h | awk -v v="$CLUSTER_VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { print $4 }' | grep -q online; then
     if [ -n "${RELOAD:-}" ]; then
-        pg_ctlcluster "$CLUSTER_VERSION" "$CLUSTER" reload
+        pg_ctlcluster "$CLUSTER_VERSION" "$CLUSTER" reload >&2
     fi
 else
     say "starting cluster $CLUSTER_VERSION/$CLUSTER"
-    pg_ctlcluster "$CLUSTER_VERSION" "$CLUSTER" start
+    # A server killed a moment ago may still hold its socket lock: try again.
+    for attempt in 1 2 3; do
+        if pg_ctlcluster "$CLUSTER_VERSION" "$CLUSTER" start >&2; then
+            break
+        fi
+        if [ "$attempt" = 3 ]; then
+            say "could not start cluster $CLUSTER_VERSION/$CLUSTER; see /var/log/postgresql/"
+            exit 1
+        fi
+        sleep 2
+    done
 fi
 for _ in $(seq 1 60); do
     if pg_isready -q -h "$HOST" -p "$PORT"; then
@@ -100,11 +112,11 @@ as_postgres() { runuser -u postgres -- "$@"; }
 superuser_sql() { as_postgres psql -p "$PORT" -XqAtc "$1"; }
 if [ "$(superuser_sql "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]; then
     say "creating role $ROLE"
-    superuser_sql "CREATE ROLE $ROLE LOGIN"
+    superuser_sql "CREATE ROLE $ROLE LOGIN" >&2
 fi
 if [ "$(superuser_sql "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]; then
     say "creating database $DATABASE"
-    as_postgres createdb -p "$PORT" -O "$ROLE" "$DATABASE"
+    as_postgres createdb -p "$PORT" -O "$ROLE" "$DATABASE" >&2
 fi
 
 if ! answers_as_role; then
