@@ -120,10 +120,12 @@ macro_rules! backend {
             type Guard<'a> = $guard<'a, M>;
             type Owned = $owned<M>;
 
+            #[inline]
             fn get(&self) -> $crate::pool::GetResult<$guard<'_, M>, M> {
                 self.get_timeout(self.shared.config.acquire_timeout)
             }
 
+            #[inline]
             fn get_timeout(
                 &self,
                 timeout: std::time::Duration,
@@ -133,12 +135,14 @@ macro_rules! backend {
                 Ok($guard(lease))
             }
 
+            #[inline]
             fn try_get(&self) -> $crate::pool::GetResult<Option<$guard<'_, M>>, M> {
                 let mut lease = $crate::lease::Lease::new(&*self.shared);
                 let found = lease.checkout($crate::shared::Patience::Never)?;
                 Ok(found.then(|| $guard(lease)))
             }
 
+            #[inline]
             fn get_owned(&self) -> $crate::pool::GetResult<$owned<M>, M> {
                 let timeout = $crate::shared::Patience::Wait(self.shared.config.acquire_timeout);
                 let mut lease = $crate::lease::Lease::new(self.shared.clone());

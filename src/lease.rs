@@ -30,12 +30,14 @@ where
     H: Deref<Target = Shared<M, S>>,
 {
     /// An empty lease; the engine's checkout fills its slot.
+    #[inline]
     pub(crate) fn new(handle: H) -> Self {
         Self { handle, item: None }
     }
 
     /// Fills the slot from the pool; `Ok(false)` if nothing was handed out
     /// (only without patience).
+    #[inline]
     pub(crate) fn checkout(
         &mut self,
         patience: crate::shared::Patience,
@@ -99,6 +101,7 @@ where
     S: Store<Item<M::Resource>>,
     H: Deref<Target = Shared<M, S>>,
 {
+    #[inline]
     fn drop(&mut self) {
         self.handle.release(&mut self.item);
     }

@@ -44,6 +44,23 @@ impl<T: Send> Store<T> for StackStore {
     fn len(&self, idle: &Vec<T>) -> usize {
         idle.len()
     }
+
+    #[inline]
+    fn pop_into(&self, idle: &mut Vec<T>, slot: &mut Option<T>) -> bool {
+        *slot = idle.pop();
+        slot.is_some()
+    }
+
+    #[inline]
+    fn push_from(&self, idle: &mut Vec<T>, slot: &mut Option<T>) -> bool {
+        if idle.len() == idle.capacity() {
+            return false;
+        }
+        if let Some(item) = slot.take() {
+            idle.push(item);
+        }
+        true
+    }
 }
 
 crate::backend::backend! {

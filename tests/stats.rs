@@ -55,6 +55,26 @@ fn gets_and_waits_are_counted<P: TestPool>() {
     assert_identity(&status);
 }
 
+fn a_get_counts_once_whatever_it_dropped_on_the_way<P: TestPool>() {
+    let (pool, manager) = pool::<P>(2);
+    pool.fill(2).unwrap();
+    // Both idle resources fail recycle; the get then creates a third.
+    manager.behaviour.fail_recycle.store(true, SeqCst);
+    drop(pool.get().unwrap());
+    manager.behaviour.fail_recycle.store(false, SeqCst);
+    let status = pool.status();
+    assert_eq!((status.gets, status.recycle_failed), (1, 2), "{status:?}");
+    // Idle resources made before a reset are dropped, not handed out.
+    let held = pool.get().unwrap();
+    pool.reset();
+    drop(held);
+    assert!(pool.try_get().unwrap().is_none());
+    drop(pool.get().unwrap());
+    let status = pool.status();
+    assert_eq!((status.gets, status.created), (3, 4), "{status:?}");
+    assert_identity(&status);
+}
+
 fn every_drop_class_is_counted_once<P: TestPool>() {
     let (pool, manager) = custom::<P>(|b| b.max_size(8).max_lifetime(Duration::from_millis(40)));
     // broken: has_broken, failed recycle, release during a panic
@@ -148,6 +168,7 @@ fn counters_are_monotonic_under_load<P: TestPool>() {
 
 both!(
     gets_and_waits_are_counted,
+    a_get_counts_once_whatever_it_dropped_on_the_way,
     every_drop_class_is_counted_once,
     idle_timeout_and_close_are_counted,
     counters_are_monotonic_under_load,

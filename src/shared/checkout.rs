@@ -56,6 +56,7 @@ impl Deadline {
     }
 
     /// Whether a started deadline has passed. Reads the clock only then.
+    #[inline]
     fn passed(&self) -> bool {
         matches!(self.at, Some(Some(at)) if now() >= at)
     }
@@ -86,15 +87,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             match self.take(&mut deadline, slot)? {
                 Taken::Idle => {}
                 Taken::Create(reservation) => {
-                    let mut item = self.create(reservation)?;
+                    let mut item = self.create(reservation, true)?;
                     item.uses = 1;
                     *slot = Some(item);
-                    self.gets.fetch_add(1, Ordering::Relaxed);
                     return Ok(true);
                 }
                 Taken::Nothing => return Ok(false),
             }
-            let mut doomed = Doomed::new(self, slot, Retire::Discarded);
+            let mut doomed = Doomed::checked_out(self, slot, Retire::Discarded);
             let item = doomed.item_mut();
             if self.stale(item) {
                 // Created before a reset, and out of the store while it ran.
@@ -119,7 +119,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             {
                 doomed.item_mut().uses += 1;
                 doomed.keep();
-                self.gets.fetch_add(1, Ordering::Relaxed);
                 return Ok(true);
             }
             drop(doomed);
@@ -137,6 +136,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
             if let Some(item) = self.store.try_pop_unlocked() {
                 *slot = Some(item);
+                self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
                 return Ok(Taken::Idle);
             }
         }
@@ -149,11 +149,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         }
         let never_wait = matches!(deadline.patience, Patience::Never);
         let queue_first = state.starving && !never_wait && state.waiters.first_unserved().is_some();
-        if !queue_first {
-            if let Some(item) = self.store.pop(&mut state.idle) {
-                *slot = Some(item);
-                return Ok(Taken::Idle);
-            }
+        if !queue_first && self.store.pop_into(&mut state.idle, slot) {
+            state.counters.gets += 1;
+            return Ok(Taken::Idle);
         }
         if never_wait {
             return Ok(Taken::Nothing);
@@ -172,6 +170,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             shared: self,
             creating: true,
             why: Retire::CreateFailed,
+            unserved: false,
         }
     }
 
@@ -200,6 +199,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             if let Some(grant) = waiter.grant.take() {
                 self.leave(&mut state, ticket, started);
                 let closed = state.closed;
+                if !closed && matches!(grant, Grant::Idle(_)) {
+                    state.counters.gets += 1;
+                }
                 drop(state);
                 return match grant {
                     Grant::Idle(item) if closed => {
@@ -218,6 +220,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                         shared: self,
                         creating: true,
                         why: Retire::CreateFailed,
+                        unserved: false,
                     })),
                 };
             }
@@ -226,9 +229,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 return Err(Error::Closed);
             }
             if !state.starving || state.waiters.is_first_unserved(ticket) {
-                if let Some(item) = self.store.pop(&mut state.idle) {
+                if self.store.pop_into(&mut state.idle, slot) {
                     self.leave(&mut state, ticket, started);
-                    *slot = Some(item);
+                    state.counters.gets += 1;
                     return Ok(Taken::Idle);
                 }
                 if state.size < self.config.max_size {
@@ -266,10 +269,12 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         self.signal.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Creates into a reserved slot. Used by gets, `fill` and maintenance.
+    /// Creates into a reserved slot. Used by gets (`for_get`: counted as
+    /// one), `fill` and maintenance.
     pub(super) fn create(
         &self,
         mut reservation: Reservation<'_, M, S>,
+        for_get: bool,
     ) -> GetResult<Item<M::Resource>, M> {
         // A panicking create unwinds through `reservation`, which frees the slot.
         let resource = self.manager.create().map_err(Error::Create)?;
@@ -277,6 +282,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let mut state = self.state.lock();
         state.creating -= 1;
         state.counters.created += 1;
+        state.counters.gets += u64::from(for_get && !state.closed);
         reservation.creating = false;
         reservation.why = Retire::Discarded;
         if state.closed {

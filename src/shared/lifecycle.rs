@@ -181,7 +181,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 self.reserve(&mut state)
             };
-            match self.create(reservation) {
+            match self.create(reservation, false) {
                 Ok(item) => {
                     let mut state = self.state.lock();
                     state.backoff = Duration::ZERO;
@@ -215,7 +215,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 self.reserve(&mut state)
             };
-            let item = self.create(reservation)?;
+            let item = self.create(reservation, false)?;
             self.put_back(item);
         }
     }

@@ -15,41 +15,67 @@ use crate::sync::{now, Ordering};
 use crate::Manager;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
-    /// Takes back the resource a guard held in `slot`.
+    /// Takes back the resource a guard held in `slot`. The resource stays
+    /// in the slot until it is stored, so it is moved once.
     #[inline]
     pub(crate) fn release(&self, slot: &mut Option<Item<M::Resource>>) {
         if slot.is_none() {
             return;
         }
-        // A panicking has_broken, or a broken resource, is dropped and its
-        // slot freed.
-        let why = Retire::Broken;
-        let mut doomed = Doomed::new(self, slot, why);
-        if std::thread::panicking() || self.manager.has_broken(&mut doomed.item_mut().resource) {
+        if std::thread::panicking() {
+            self.release_panicking(slot);
             return;
         }
-        doomed.keep();
-        let Some(mut item) = slot.take() else { return };
+        // A panicking has_broken, or a broken resource, is dropped and its
+        // slot freed.
+        let mut doomed = Doomed::new(self, slot, Retire::Broken);
+        if self.manager.has_broken(&mut doomed.item_mut().resource) {
+            return;
+        }
+        let item = doomed.item_mut();
         if self.tracks_time() {
             let now = now();
-            if Self::expired(&item, now) {
-                self.destroy(item, Retire::Expired);
+            if Self::expired(item, now) {
+                doomed.why = Retire::Expired;
                 return;
             }
             item.idle_after = super::nanos_between(item.created_at, now);
         }
-        self.put_back(item);
+        if self.stale(item) {
+            // Made before a `reset`.
+            doomed.why = Retire::Discarded;
+            return;
+        }
+        doomed.keep();
+        self.put_back_from(slot);
+    }
+
+    /// A guard dropped while its thread panics: the resource may be left
+    /// half used, so it is dropped and its slot freed.
+    #[cold]
+    #[inline(never)]
+    fn release_panicking(&self, slot: &mut Option<Item<M::Resource>>) {
+        if let Some(item) = slot.take() {
+            self.destroy(item, Retire::Broken);
+        }
     }
 
     /// Keeps a healthy resource: to an overdue waiter, or to idle. One made
     /// before a `reset` is dropped instead.
-    #[inline]
     pub(super) fn put_back(&self, item: Item<M::Resource>) {
         if self.stale(&item) {
             self.destroy(item, Retire::Discarded);
             return;
         }
-        let item = if S::UNLOCKED && self.signal.load(Ordering::Relaxed) == 0 {
+        self.put_back_from(&mut Some(item));
+    }
+
+    /// [`put_back`](Self::put_back) of a current resource, moved straight
+    /// from `slot` to where it goes.
+    #[inline]
+    fn put_back_from(&self, slot: &mut Option<Item<M::Resource>>) {
+        if S::UNLOCKED && self.signal.load(Ordering::Relaxed) == 0 {
+            let Some(item) = slot.take() else { return };
             match self.store.try_push_unlocked(item) {
                 Ok(()) => {
                     // An RMW, not a plain load: see the engine's notes.
@@ -58,24 +84,33 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                     }
                     return;
                 }
-                Err(item) => item,
+                Err(item) => *slot = Some(item),
             }
-        } else {
-            item
-        };
+        }
         let mut state = self.state.lock();
+        if !state.closed && state.waiters.len() == 0 {
+            // The common case: nobody to serve, straight to idle.
+            if self.store.push_from(&mut state.idle, slot) {
+                return;
+            }
+        }
+        self.put_back_slow(state, slot);
+    }
+
+    /// The rest of [`put_back_from`](Self::put_back_from), under the lock:
+    /// the pool is closed, someone waits, or the store is full (never
+    /// expected).
+    #[cold]
+    #[inline(never)]
+    fn put_back_slow(
+        &self,
+        mut state: super::Locked<'_, M, S>,
+        slot: &mut Option<Item<M::Resource>>,
+    ) {
+        let Some(item) = slot.take() else { return };
         if state.closed {
             drop(state);
             self.destroy(item, Retire::Discarded);
-            return;
-        }
-        if state.waiters.len() == 0 {
-            // The common case: nobody to serve, straight to idle.
-            let unplaced = self.store.push(&mut state.idle, item).err();
-            drop(state);
-            if let Some(item) = unplaced {
-                self.destroy(item, Retire::Discarded);
-            }
             return;
         }
         // Offered to an overdue waiter before it reaches the store.
@@ -86,7 +121,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             self.destroy(item, Retire::Discarded);
         }
     }
-
     /// A lock-free release saw waiters or a close: serve them.
     #[cold]
     fn after_unlocked_push(&self) {
