@@ -91,7 +91,7 @@ where
 
     /// When the resource was created.
     pub(crate) fn created_at(&self) -> crate::sync::Instant {
-        self.item().created_at
+        self.handle.created_at(self.item())
     }
 }
 

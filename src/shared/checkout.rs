@@ -103,7 +103,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             }
             if self.config.max_lifetime.is_some() {
                 let now = *clock.get_or_insert_with(now);
-                if Self::expired(item, now) {
+                if self.expired(item, now) {
                     doomed.why = Retire::Expired;
                     drop(doomed);
                     deadline.start(now);

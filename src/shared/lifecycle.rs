@@ -149,10 +149,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             let current = now();
             let (min_idle, idle_timeout) = (self.config.min_idle, self.config.idle_timeout);
             self.sweep(|item, idle_left| {
-                if Self::expired(item, current) {
+                if self.expired(item, current) {
                     return Some(Retire::Expired);
                 }
-                let idle_for = Self::idle_for(item, current);
+                let idle_for = self.idle_for(item, current);
                 match idle_timeout {
                     Some(timeout) if idle_left >= min_idle && idle_for >= timeout => {
                         Some(Retire::IdleTimeout)

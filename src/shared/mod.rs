@@ -69,22 +69,43 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 /// `signal` bit: the pool is in starvation mode.
 const STARVING: usize = 1 << (usize::BITS - 2);
 
-/// A resource as the pool stores it.
+/// A resource as the pool stores it. It is moved on every get and release,
+/// so its bookkeeping is kept small: times are nanoseconds since the pool's
+/// `epoch`, and the generation's spare bit gives `Option<Item>` its niche.
 #[derive(Debug)]
 pub(crate) struct Item<R> {
     pub(crate) resource: R,
     /// How many times it was handed out.
     pub(crate) uses: u64,
-    pub(crate) created_at: Instant,
-    /// Nanoseconds after `created_at` when `max_lifetime` (less its jitter)
-    /// runs out; `u64::MAX`: never. Offsets keep the item small: it is moved
-    /// on every get and release.
-    expires_after: u64,
-    /// Nanoseconds after `created_at` when it last became idle (kept only
-    /// with lifetimes or an idle timeout).
-    idle_after: u64,
-    /// The pool's reset generation it was created in (low 32 bits).
-    generation: u32,
+    /// When it was created.
+    created: u64,
+    /// When `max_lifetime` (less its jitter) runs out; `u64::MAX`: never.
+    expires_at: u64,
+    /// When it last became idle (kept only with lifetimes or an idle timeout).
+    idle_since: u64,
+    /// The pool's reset generation it was created in; see [`Generation`].
+    generation: Generation,
+}
+
+// The bookkeeping adds 40 bytes to a resource, and `Option<Item>` (a
+// guard's slot) needs no tag of its own.
+const _: () = {
+    use std::mem::size_of;
+    assert!(size_of::<Item<[u8; 64]>>() == 64 + 40);
+    assert!(size_of::<Option<Item<[u8; 64]>>>() == size_of::<Item<[u8; 64]>>());
+};
+
+/// The low 31 bits of a reset generation, with the top bit set so the value
+/// is never zero.
+type Generation = std::num::NonZeroU32;
+
+/// A reset generation as items carry it.
+fn generation_tag(generation: u64) -> Generation {
+    const TOP_BIT: Generation = match Generation::new(1 << 31) {
+        Some(bit) => bit,
+        None => panic!("1 << 31 is not zero"),
+    };
+    TOP_BIT | (generation as u32)
 }
 
 /// Nanoseconds from `earlier` to `later`, saturating.
@@ -218,6 +239,8 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     jitter_draws: AtomicU64,
     /// Wakes the maintenance thread early when the pool closes or drops.
     pub(crate) ticker: Arc<Ticker>,
+    /// What items' times count from.
+    epoch: Instant,
 }
 
 type Locked<'a, M, S> = MutexGuard<
@@ -251,15 +274,29 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             jitter_seed: Default::default(),
             jitter_draws: AtomicU64::new(0),
             ticker: Arc::new(Ticker::new()),
+            epoch: now(),
         }
+    }
+
+    /// Nanoseconds from the pool's epoch to `at`, as items keep their times.
+    #[inline]
+    fn nanos(&self, at: Instant) -> u64 {
+        nanos_between(self.epoch, at)
+    }
+
+    /// When an item was created.
+    pub(crate) fn created_at(&self, item: &Item<M::Resource>) -> Instant {
+        let since_epoch = Duration::from_nanos(item.created);
+        // Cannot overflow: `created` was measured from a real instant.
+        self.epoch.checked_add(since_epoch).unwrap_or(self.epoch)
     }
 
     /// Wraps a newly created resource: its creation time, and its expiry
     /// drawn once now (uniformly `max_lifetime - [0, jitter]`).
     fn new_item(&self, resource: M::Resource) -> Item<M::Resource> {
         use std::hash::BuildHasher;
-        let created_at = now();
-        let expires_after = self.config.max_lifetime.map_or(u64::MAX, |lifetime| {
+        let created = self.nanos(now());
+        let expires_at = self.config.max_lifetime.map_or(u64::MAX, |lifetime| {
             let lifetime = u64::try_from(lifetime.as_nanos()).unwrap_or(u64::MAX);
             // At most u64::MAX - 1 nanoseconds (about 584 years), so the
             // draw's range below cannot overflow.
@@ -274,15 +311,15 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 let draw = self.jitter_draws.fetch_add(1, Ordering::Relaxed);
                 self.jitter_seed.hash_one(draw) % (jitter + 1)
             };
-            lifetime.saturating_sub(drawn)
+            created.saturating_add(lifetime.saturating_sub(drawn))
         });
         Item {
             resource,
             uses: 0,
-            created_at,
-            expires_after,
-            idle_after: 0,
-            generation: self.generation() as u32,
+            created,
+            expires_at,
+            idle_since: created,
+            generation: generation_tag(self.generation()),
         }
     }
 
@@ -295,7 +332,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Whether an item was created before the last `reset`.
     #[inline]
     fn stale(&self, item: &Item<M::Resource>) -> bool {
-        item.generation != self.generation() as u32
+        item.generation != generation_tag(self.generation())
     }
 
     /// Whether the pool tracks time per resource at all (lifetime or idle
@@ -305,15 +342,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     }
 
     /// Whether an item is past its lifetime at `now`.
-    fn expired(item: &Item<M::Resource>, now: Instant) -> bool {
-        item.expires_after != u64::MAX && nanos_between(item.created_at, now) >= item.expires_after
+    fn expired(&self, item: &Item<M::Resource>, now: Instant) -> bool {
+        item.expires_at != u64::MAX && self.nanos(now) >= item.expires_at
     }
 
     /// How long an item has been idle at `now`.
-    fn idle_for(item: &Item<M::Resource>, now: Instant) -> Duration {
-        let idle_since = Duration::from_nanos(item.idle_after);
-        now.saturating_duration_since(item.created_at)
-            .saturating_sub(idle_since)
+    fn idle_for(&self, item: &Item<M::Resource>, now: Instant) -> Duration {
+        Duration::from_nanos(self.nanos(now).saturating_sub(item.idle_since))
     }
 
     /// Drops a resource, then frees its slot (also if the drop panics).

@@ -35,11 +35,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let item = doomed.item_mut();
         if self.tracks_time() {
             let now = now();
-            if Self::expired(item, now) {
+            if self.expired(item, now) {
                 doomed.why = Retire::Expired;
                 return;
             }
-            item.idle_after = super::nanos_between(item.created_at, now);
+            item.idle_since = self.nanos(now);
         }
         if self.stale(item) {
             // Made before a `reset`.
