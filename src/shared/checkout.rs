@@ -83,8 +83,27 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let mut deadline = Deadline::new(patience);
         // One clock read serves every expiry check of this checkout.
         let mut clock = None;
+        // The common case in one pass: the pool open, nobody starving, a
+        // resource idle. Anything else goes on through `take`, in the same
+        // critical section if the stack backend already holds the lock.
+        let held = match self.take_idle(slot) {
+            Ok(()) if self.serve(slot, &mut deadline, &mut clock) => return Ok(true),
+            Ok(()) => None,
+            Err(held) => held,
+        };
+        self.checkout_rest(deadline, clock, held, slot)
+    }
+
+    /// [`checkout`](Self::checkout) once the common case did not serve.
+    fn checkout_rest<'a>(
+        &'a self,
+        mut deadline: Deadline,
+        mut clock: Option<Instant>,
+        mut held: Option<Locked<'a, M, S>>,
+        slot: &mut Option<Item<M::Resource>>,
+    ) -> GetResult<bool, M> {
         loop {
-            match self.take(&mut deadline, slot)? {
+            match self.take(&mut deadline, held.take(), slot)? {
                 Taken::Idle => {}
                 Taken::Create(reservation) => {
                     let mut item = self.create(reservation, true)?;
@@ -94,53 +113,98 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 Taken::Nothing => return Ok(false),
             }
-            let mut doomed = Doomed::checked_out(self, slot, Retire::Discarded);
-            let item = doomed.item_mut();
-            if self.stale(item) {
-                // Created before a reset, and out of the store while it ran.
-                drop(doomed);
-                continue;
-            }
-            if self.config.max_lifetime.is_some() {
-                let now = *clock.get_or_insert_with(now);
-                if self.expired(item, now) {
-                    doomed.why = Retire::Expired;
-                    drop(doomed);
-                    deadline.start(now);
-                    continue;
-                }
-            }
-            // A panicking or failing recycle drops the resource, frees its slot.
-            doomed.why = Retire::RecycleFailed;
-            if self
-                .manager
-                .recycle(&mut doomed.item_mut().resource)
-                .is_ok()
-            {
-                doomed.item_mut().uses += 1;
-                doomed.keep();
+            if self.serve(slot, &mut deadline, &mut clock) {
                 return Ok(true);
             }
-            drop(doomed);
-            deadline.start(*clock.get_or_insert_with(now));
         }
     }
 
-    /// One step of a checkout: an idle resource, a reserved slot, or a wait.
+    /// Takes an idle resource into `slot` if the pool is open and nobody
+    /// starves. Err: nothing taken, with the lock if this backend took it.
     #[inline]
-    fn take(
-        &self,
-        deadline: &mut Deadline,
+    fn take_idle<'a>(
+        &'a self,
         slot: &mut Option<Item<M::Resource>>,
-    ) -> Result<Taken<'_, M, S>, Error<M::Error>> {
-        if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
-            if let Some(item) = self.store.try_pop_unlocked() {
-                *slot = Some(item);
-                self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
-                return Ok(Taken::Idle);
+    ) -> Result<(), Option<Locked<'a, M, S>>> {
+        if S::UNLOCKED {
+            if self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) != 0 {
+                return Err(None);
             }
+            let item = self.store.try_pop_unlocked().ok_or(None)?;
+            *slot = Some(item);
+            self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
         }
         let mut state = self.state.lock();
+        if state.closed || state.starving || !self.store.pop_into(&mut state.idle, slot) {
+            return Err(Some(state));
+        }
+        state.counters.gets += 1;
+        Ok(())
+    }
+
+    /// Checks and recycles the resource just taken into `slot`. false: it
+    /// was stale, expired or failed recycle, and was dropped (its slot freed).
+    #[inline]
+    fn serve(
+        &self,
+        slot: &mut Option<Item<M::Resource>>,
+        deadline: &mut Deadline,
+        clock: &mut Option<Instant>,
+    ) -> bool {
+        let mut doomed = Doomed::checked_out(self, slot, Retire::Discarded);
+        let item = doomed.item_mut();
+        if self.stale(item) {
+            // Created before a reset, and out of the store while it ran.
+            return false;
+        }
+        if self.config.max_lifetime.is_some() {
+            let now = *clock.get_or_insert_with(now);
+            if self.expired(item, now) {
+                doomed.why = Retire::Expired;
+                drop(doomed);
+                deadline.start(now);
+                return false;
+            }
+        }
+        // A panicking or failing recycle drops the resource, frees its slot.
+        doomed.why = Retire::RecycleFailed;
+        if self
+            .manager
+            .recycle(&mut doomed.item_mut().resource)
+            .is_ok()
+        {
+            doomed.item_mut().uses += 1;
+            doomed.keep();
+            return true;
+        }
+        drop(doomed);
+        deadline.start(*clock.get_or_insert_with(now));
+        false
+    }
+
+    /// One step of a checkout: an idle resource, a reserved slot, or a wait.
+    /// `held`: the lock, if the caller holds it.
+    #[inline]
+    fn take<'a>(
+        &'a self,
+        deadline: &mut Deadline,
+        held: Option<Locked<'a, M, S>>,
+        slot: &mut Option<Item<M::Resource>>,
+    ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
+        let mut state = match held {
+            Some(state) => state,
+            None => {
+                if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
+                    if let Some(item) = self.store.try_pop_unlocked() {
+                        *slot = Some(item);
+                        self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Taken::Idle);
+                    }
+                }
+                self.state.lock()
+            }
+        };
         if state.closed {
             return Err(Error::Closed);
         }
