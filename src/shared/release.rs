@@ -99,8 +99,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 
     /// The rest of [`put_back_from`](Self::put_back_from), under the lock:
     /// the pool is closed, someone waits, or the store is full (never
-    /// expected).
-    #[cold]
+    /// expected). Out of line, like the waiting it serves.
     #[inline(never)]
     fn put_back_slow(
         &self,
@@ -121,6 +120,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             self.destroy(item, Retire::Discarded);
         }
     }
+
     /// A lock-free release saw waiters or a close: serve them.
     #[cold]
     fn after_unlocked_push(&self) {
