@@ -81,24 +81,21 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         slot: &mut Option<Item<M::Resource>>,
     ) -> GetResult<bool, M> {
         let mut deadline = Deadline::new(patience);
-        // One clock read serves every expiry check of this checkout.
-        let mut clock = None;
         // The common case in one pass: the pool open, nobody starving, a
         // resource idle. Anything else goes on through `take`, in the same
         // critical section if the stack backend already holds the lock.
         let held = match self.take_idle(slot) {
-            Ok(()) if self.serve(slot, &mut deadline, &mut clock) => return Ok(true),
+            Ok(()) if self.serve(slot, &mut deadline) => return Ok(true),
             Ok(()) => None,
             Err(held) => held,
         };
-        self.checkout_rest(deadline, clock, held, slot)
+        self.checkout_rest(deadline, held, slot)
     }
 
     /// [`checkout`](Self::checkout) once the common case did not serve.
     fn checkout_rest<'a>(
         &'a self,
         mut deadline: Deadline,
-        mut clock: Option<Instant>,
         mut held: Option<Locked<'a, M, S>>,
         slot: &mut Option<Item<M::Resource>>,
     ) -> GetResult<bool, M> {
@@ -113,7 +110,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 Taken::Nothing => return Ok(false),
             }
-            if self.serve(slot, &mut deadline, &mut clock) {
+            if self.serve(slot, &mut deadline) {
                 return Ok(true);
             }
         }
@@ -132,40 +129,36 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             }
             let item = self.store.try_pop_unlocked().ok_or(None)?;
             *slot = Some(item);
-            self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
         let mut state = self.state.lock();
         if state.closed || state.starving || !self.store.pop_into(&mut state.idle, slot) {
             return Err(Some(state));
         }
-        state.counters.gets += 1;
         Ok(())
     }
 
-    /// Checks and recycles the resource just taken into `slot`. false: it
-    /// was stale, expired or failed recycle, and was dropped (its slot freed).
+    /// Checks and recycles the resource just taken into `slot`, and counts
+    /// the get if it is served. false: it was expired, stale or failed
+    /// recycle, and was dropped (its slot freed).
     #[inline]
-    fn serve(
-        &self,
-        slot: &mut Option<Item<M::Resource>>,
-        deadline: &mut Deadline,
-        clock: &mut Option<Instant>,
-    ) -> bool {
-        let mut doomed = Doomed::checked_out(self, slot, Retire::Discarded);
+    fn serve(&self, slot: &mut Option<Item<M::Resource>>, deadline: &mut Deadline) -> bool {
+        let mut doomed = Doomed::new(self, slot, Retire::Discarded);
         let item = doomed.item_mut();
-        if self.stale(item) {
-            // Created before a reset, and out of the store while it ran.
-            return false;
-        }
         if self.config.max_lifetime.is_some() {
-            let now = *clock.get_or_insert_with(now);
+            // Read now, not earlier: a recycle or a wait before may have
+            // taken long.
+            let now = now();
             if self.expired(item, now) {
                 doomed.why = Retire::Expired;
                 drop(doomed);
                 deadline.start(now);
                 return false;
             }
+        }
+        if self.stale(item) {
+            // Created before a reset, and out of the store while it ran.
+            return false;
         }
         // A panicking or failing recycle drops the resource, frees its slot.
         doomed.why = Retire::RecycleFailed;
@@ -176,10 +169,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         {
             doomed.item_mut().uses += 1;
             doomed.keep();
+            self.idle_gets.fetch_add(1, Ordering::Relaxed);
             return true;
         }
         drop(doomed);
-        deadline.start(*clock.get_or_insert_with(now));
+        deadline.start(now());
         false
     }
 
@@ -198,7 +192,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
                     if let Some(item) = self.store.try_pop_unlocked() {
                         *slot = Some(item);
-                        self.unlocked_gets.fetch_add(1, Ordering::Relaxed);
                         return Ok(Taken::Idle);
                     }
                 }
@@ -214,7 +207,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let never_wait = matches!(deadline.patience, Patience::Never);
         let queue_first = state.starving && !never_wait && state.waiters.first_unserved().is_some();
         if !queue_first && self.store.pop_into(&mut state.idle, slot) {
-            state.counters.gets += 1;
             return Ok(Taken::Idle);
         }
         if never_wait {
@@ -234,7 +226,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             shared: self,
             creating: true,
             why: Retire::CreateFailed,
-            unserved: false,
         }
     }
 
@@ -263,9 +254,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             if let Some(grant) = waiter.grant.take() {
                 self.leave(&mut state, ticket, started);
                 let closed = state.closed;
-                if !closed && matches!(grant, Grant::Idle(_)) {
-                    state.counters.gets += 1;
-                }
                 drop(state);
                 return match grant {
                     Grant::Idle(item) if closed => {
@@ -284,7 +272,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                         shared: self,
                         creating: true,
                         why: Retire::CreateFailed,
-                        unserved: false,
                     })),
                 };
             }
@@ -295,7 +282,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             if !state.starving || state.waiters.is_first_unserved(ticket) {
                 if self.store.pop_into(&mut state.idle, slot) {
                     self.leave(&mut state, ticket, started);
-                    state.counters.gets += 1;
                     return Ok(Taken::Idle);
                 }
                 if state.size < self.config.max_size {

@@ -38,12 +38,10 @@
 //!   way a release never slips past a waiter going to sleep (an RMW costs
 //!   less than a `SeqCst` fence on x86). `close` pairs with lock-free
 //!   releases the same way (`fetch_or`).
-//! - `gets` is counted when a resource leaves the store for a get (or a
-//!   create for a get completes), under the lock the step already holds, and
-//!   uncounted (`unserved`) when the get drops it instead (stale, expired,
-//!   recycle failed). Only the channel backend's lock-free idle hit counts in
-//!   an atomic (`unlocked_gets`): the stack backend's get pays no extra
-//!   read-modify-write for its statistics.
+//! - `gets` counts a get served from idle with a relaxed atomic increment
+//!   once its checks and `recycle` passed (outside the lock), and a get
+//!   served by a create under the lock `create` takes anyway; so it counts
+//!   only gets that succeed, and never goes down.
 
 mod checkout;
 mod lifecycle;
@@ -184,10 +182,8 @@ pub(crate) trait Store<T>: Send + Sync + Sized {
 /// Cumulative counters kept under the lock.
 #[derive(Debug, Default)]
 struct Counters {
-    /// Resources taken for gets under the lock (creates for gets included).
+    /// Gets served by a create.
     gets: u64,
-    /// Of all resources taken for gets, those the get dropped instead.
-    unserved: u64,
     gets_waited: u64,
     gets_timed_out: u64,
     wait_time: Duration,
@@ -230,8 +226,8 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     drained: Condvar,
     /// Waiter count plus `CLOSED` and `STARVING`; see the module notes.
     signal: AtomicUsize,
-    /// Resources taken for gets by the lock-free idle hit.
-    unlocked_gets: AtomicU64,
+    /// Gets served with an idle resource.
+    idle_gets: AtomicU64,
     /// Bumped by `reset`: older resources are dropped when released.
     generation: AtomicU64,
     /// Seed and draw count for lifetime jitter.
@@ -269,7 +265,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             wakers: std::array::from_fn(|_| Condvar::new()),
             drained: Condvar::new(),
             signal: AtomicUsize::new(0),
-            unlocked_gets: AtomicU64::new(0),
+            idle_gets: AtomicU64::new(0),
             generation: AtomicU64::new(0),
             jitter_seed: Default::default(),
             jitter_draws: AtomicU64::new(0),
@@ -357,38 +353,18 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             shared: self,
             creating: false,
             why,
-            unserved: false,
-        };
-        drop(item);
-    }
-
-    /// [`destroy`](Self::destroy) for a resource a get took and then dropped
-    /// instead of handing it out: it is taken off the `gets` count.
-    fn destroy_unserved(&self, item: Item<M::Resource>, why: Retire) {
-        let _slot = Reservation {
-            shared: self,
-            creating: false,
-            why,
-            unserved: true,
         };
         drop(item);
     }
 
     /// Frees a slot, counts why, and wakes a waiter for it.
     pub(crate) fn free_slot(&self, creating: bool, why: Retire) {
-        self.free_slot_counted(creating, why, false);
-    }
-
-    /// [`free_slot`](Self::free_slot); `unserved`: the resource was taken
-    /// for a get that dropped it.
-    fn free_slot_counted(&self, creating: bool, why: Retire, unserved: bool) {
         let mut state = self.state.lock();
         state.size -= 1;
         if creating {
             state.creating -= 1;
         }
         let counters = &mut state.counters;
-        counters.unserved += u64::from(unserved);
         match why {
             Retire::Broken => counters.closed_broken += 1,
             Retire::RecycleFailed => {
@@ -514,8 +490,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             idle,
             in_use: state.size.saturating_sub(idle + state.creating),
             waiting: state.waiters.len(),
-            gets: (counters.gets + self.unlocked_gets.load(Ordering::Relaxed))
-                .saturating_sub(counters.unserved),
+            gets: counters.gets + self.idle_gets.load(Ordering::Relaxed),
             gets_waited: counters.gets_waited,
             gets_timed_out: counters.gets_timed_out,
             wait_time: counters.wait_time,
@@ -548,9 +523,6 @@ pub(crate) struct Reservation<'a, M: Manager, S: Store<Item<M::Resource>>> {
     creating: bool,
     /// Counted when the slot frees.
     why: Retire,
-    /// The slot's resource was taken for a get that dropped it instead:
-    /// freeing the slot takes it off the `gets` count.
-    unserved: bool,
 }
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Reservation<'_, M, S> {
@@ -562,8 +534,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Reservation<'_, M, S> {
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Drop for Reservation<'_, M, S> {
     fn drop(&mut self) {
-        self.shared
-            .free_slot_counted(self.creating, self.why, self.unserved);
+        self.shared.free_slot(self.creating, self.why);
     }
 }
 
@@ -574,32 +545,11 @@ struct Doomed<'a, 'b, M: Manager, S: Store<Item<M::Resource>>> {
     shared: &'a Shared<M, S>,
     slot: &'b mut Option<Item<M::Resource>>,
     why: Retire,
-    /// Taken for a get: if destroyed, it is taken off the `gets` count.
-    unserved: bool,
 }
 
 impl<'a, 'b, M: Manager, S: Store<Item<M::Resource>>> Doomed<'a, 'b, M, S> {
     fn new(shared: &'a Shared<M, S>, slot: &'b mut Option<Item<M::Resource>>, why: Retire) -> Self {
-        Self {
-            shared,
-            slot,
-            why,
-            unserved: false,
-        }
-    }
-
-    /// A resource a get took and has not handed out yet.
-    fn checked_out(
-        shared: &'a Shared<M, S>,
-        slot: &'b mut Option<Item<M::Resource>>,
-        why: Retire,
-    ) -> Self {
-        Self {
-            shared,
-            slot,
-            why,
-            unserved: true,
-        }
+        Self { shared, slot, why }
     }
 
     fn item_mut(&mut self) -> &mut Item<M::Resource> {
@@ -618,11 +568,7 @@ impl<'a, 'b, M: Manager, S: Store<Item<M::Resource>>> Doomed<'a, 'b, M, S> {
 impl<M: Manager, S: Store<Item<M::Resource>>> Drop for Doomed<'_, '_, M, S> {
     fn drop(&mut self) {
         if let Some(item) = self.slot.take() {
-            if self.unserved {
-                self.shared.destroy_unserved(item, self.why);
-            } else {
-                self.shared.destroy(item, self.why);
-            }
+            self.shared.destroy(item, self.why);
         }
     }
 }
