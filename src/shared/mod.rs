@@ -94,7 +94,8 @@ const _: () = {
 };
 
 /// The low 31 bits of a reset generation, with the top bit set so the value
-/// is never zero.
+/// is never zero. It wraps after 2^31 resets: a resource lent out across
+/// that many would be taken back as current.
 type Generation = std::num::NonZeroU32;
 
 /// A reset generation as items carry it.
