@@ -16,24 +16,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{custom, eventually, expect_panic, pool, TestManager, TestPool};
-use zeropool::{Error, Pooled, Status};
-
-/// `created == size + every drop class` when the pool is quiet.
-fn assert_identity(status: &Status) {
-    let retired = status.closed_broken
-        + status.closed_expired
-        + status.closed_idle
-        + status.discarded
-        + status.detached;
-    assert_eq!(
-        status.created,
-        status.size as u64 + retired,
-        "identity: {status:?}"
-    );
-    assert!(status.idle + status.in_use <= status.size, "{status:?}");
-    assert!(status.size <= status.max_size, "{status:?}");
-}
+use common::{assert_identity, custom, eventually, expect_panic, pool, TestManager, TestPool};
+use zeropool::{Error, Pooled};
 
 /// Everything that must hold once the pool is quiet: the identity, `gets`
 /// equal to the successful gets, the pool's counts equal to what the manager

@@ -7,19 +7,8 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::thread;
 use std::time::Duration;
 
-use common::{custom, eventually, expect_panic, pool, TestPool};
-use zeropool::{Error, Pooled, Status};
-
-/// `created == size + every drop class` when the pool is quiet.
-fn assert_identity(status: &Status) {
-    let retired = status.closed_broken
-        + status.closed_expired
-        + status.closed_idle
-        + status.discarded
-        + status.detached;
-    assert_eq!(status.created, status.size as u64 + retired, "{status:?}");
-    assert!(status.idle + status.in_use <= status.size, "{status:?}");
-}
+use common::{assert_identity, custom, eventually, expect_panic, pool, TestPool};
+use zeropool::{Error, Pooled};
 
 fn gets_and_waits_are_counted<P: TestPool>() {
     let (pool, _manager) = pool::<P>(1);

@@ -294,6 +294,23 @@ pub fn expect_panic<T>(f: impl FnOnce() -> T) -> String {
     }
 }
 
+/// `created == size + every drop class` when the pool is quiet, and the
+/// counts within their bounds.
+pub fn assert_identity(status: &zeropool::Status) {
+    let retired = status.closed_broken
+        + status.closed_expired
+        + status.closed_idle
+        + status.discarded
+        + status.detached;
+    assert_eq!(
+        status.created,
+        status.size as u64 + retired,
+        "identity: {status:?}"
+    );
+    assert!(status.idle + status.in_use <= status.size, "{status:?}");
+    assert!(status.size <= status.max_size, "{status:?}");
+}
+
 /// Checks the pool's counts against what the manager saw, when quiet.
 pub fn assert_consistent<P: TestPool>(pool: &P, manager: &TestManager) {
     let status = pool.status();
