@@ -46,12 +46,6 @@ impl<T: Send> Store<T> for StackStore {
     }
 
     #[inline]
-    fn pop_into(&self, idle: &mut Vec<T>, slot: &mut Option<T>) -> bool {
-        *slot = idle.pop();
-        slot.is_some()
-    }
-
-    #[inline]
     fn push_from(&self, idle: &mut Vec<T>, slot: &mut Option<T>) -> bool {
         if idle.len() == idle.capacity() {
             return false;

@@ -188,15 +188,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let mut state = match held {
             Some(state) => state,
-            None => {
-                if S::UNLOCKED && self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) == 0 {
-                    if let Some(item) = self.store.try_pop_unlocked() {
-                        *slot = Some(item);
-                        return Ok(Taken::Idle);
-                    }
-                }
-                self.state.lock()
-            }
+            None => match self.take_idle(slot) {
+                Ok(()) => return Ok(Taken::Idle),
+                Err(Some(state)) => state,
+                Err(None) => self.state.lock(),
+            },
         };
         if state.closed {
             return Err(Error::Closed);
@@ -332,7 +328,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let mut state = self.state.lock();
         state.creating -= 1;
         state.counters.created += 1;
-        state.counters.gets += u64::from(for_get && !state.closed);
+        state.counters.create_gets += u64::from(for_get && !state.closed);
         reservation.creating = false;
         reservation.why = Retire::Discarded;
         if state.closed {

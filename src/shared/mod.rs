@@ -184,7 +184,7 @@ pub(crate) trait Store<T>: Send + Sync + Sized {
 #[derive(Debug, Default)]
 struct Counters {
     /// Gets served by a create.
-    gets: u64,
+    create_gets: u64,
     gets_waited: u64,
     gets_timed_out: u64,
     wait_time: Duration,
@@ -491,7 +491,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             idle,
             in_use: state.size.saturating_sub(idle + state.creating),
             waiting: state.waiters.len(),
-            gets: counters.gets + self.idle_gets.load(Ordering::Relaxed),
+            gets: counters.create_gets + self.idle_gets.load(Ordering::Relaxed),
             gets_waited: counters.gets_waited,
             gets_timed_out: counters.gets_timed_out,
             wait_time: counters.wait_time,
