@@ -289,8 +289,11 @@ pub trait BlockingPool: Sync {
     /// Acquires a resource, waiting as long as the pool's defaults allow.
     fn get(&self) -> Self::Guard<'_>;
 
-    /// Releases (W1, W2) or discards (W3) a resource.
-    fn put(&self, guard: Self::Guard<'_>);
+    /// Releases (W1, W2) or discards (W3) a resource: by default its
+    /// guard's drop does whichever the pool was built for.
+    fn put(&self, guard: Self::Guard<'_>) {
+        drop(guard);
+    }
 
     /// Resources created so far.
     fn creates(&self) -> u64;
@@ -555,10 +558,6 @@ impl BlockingPool for R2d2 {
 
     fn get(&self) -> Self::Guard<'_> {
         self.pool.get().expect("r2d2 get")
-    }
-
-    fn put(&self, guard: Self::Guard<'_>) {
-        drop(guard);
     }
 
     fn creates(&self) -> u64 {
@@ -964,10 +963,6 @@ impl BlockingPool for MutexFloor {
         }
     }
 
-    fn put(&self, guard: Self::Guard<'_>) {
-        drop(guard);
-    }
-
     fn creates(&self) -> u64 {
         self.creates.count()
     }
@@ -975,7 +970,7 @@ impl BlockingPool for MutexFloor {
 
 fn mutex_floor(workload: Workload, max_size: usize) -> Built {
     let discard = workload == Workload::Create;
-    let floor = Blocking(MutexFloor {
+    let floor = MutexFloor {
         state: Mutex::new(MutexFloorState {
             idle: Vec::with_capacity(max_size),
             size: 0,
@@ -985,12 +980,8 @@ fn mutex_floor(workload: Workload, max_size: usize) -> Built {
         max_size,
         creates: Creates::default(),
         discard,
-    });
-    Ok(Box::new(if discard {
-        floor
-    } else {
-        floor.warmed(max_size)
-    }))
+    };
+    floor_subject(floor, discard, max_size)
 }
 
 /// The crossbeam `bounded` floor: `max_size` slots circulate, each a
@@ -1022,10 +1013,6 @@ impl BlockingPool for ChannelFloor {
         }
     }
 
-    fn put(&self, guard: Self::Guard<'_>) {
-        drop(guard);
-    }
-
     fn creates(&self) -> u64 {
         self.creates.count()
     }
@@ -1037,17 +1024,13 @@ fn channel_floor(workload: Workload, max_size: usize) -> Built {
         sender.send(None).expect("room for every slot");
     }
     let discard = workload == Workload::Create;
-    let floor = Blocking(ChannelFloor {
+    let floor = ChannelFloor {
         sender,
         receiver,
         creates: Creates::default(),
         discard,
-    });
-    Ok(Box::new(if discard {
-        floor
-    } else {
-        floor.warmed(max_size)
-    }))
+    };
+    floor_subject(floor, discard, max_size)
 }
 
 /// The `ArrayQueue` floor: slots as in the channel floor; a get on an empty
@@ -1083,10 +1066,6 @@ impl BlockingPool for QueueFloor {
         }
     }
 
-    fn put(&self, guard: Self::Guard<'_>) {
-        drop(guard);
-    }
-
     fn creates(&self) -> u64 {
         self.creates.count()
     }
@@ -1100,11 +1079,18 @@ fn queue_floor(workload: Workload, max_size: usize) -> Built {
         }
     }
     let discard = workload == Workload::Create;
-    let floor = Blocking(QueueFloor {
+    let floor = QueueFloor {
         slots,
         creates: Creates::default(),
         discard,
-    });
+    };
+    floor_subject(floor, discard, max_size)
+}
+
+/// A floor ready to run: warm with `max_size` idle resources, unless it
+/// discards (W3), where every get creates.
+fn floor_subject<F: BlockingPool + 'static>(floor: F, discard: bool, max_size: usize) -> Built {
+    let floor = Blocking(floor);
     Ok(Box::new(if discard {
         floor
     } else {
