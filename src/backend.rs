@@ -196,9 +196,9 @@ macro_rules! backend {
         $crate::backend::guard_impls!($guard<'_, M>);
         $crate::backend::guard_impls!($owned<M>);
 
-        // A borrowed guard is one reference plus the stored resource, an owned
-        // one a pointer more at most: nothing is boxed behind either, and
-        // `Option<guard>` keeps the niche.
+        // A borrowed guard is one reference (padded to the item's 16-byte
+        // alignment) plus the stored resource, an owned one the same: nothing
+        // is boxed behind either, and `Option<guard>` keeps the niche.
         const _: () = {
             use std::mem::size_of;
             struct Probe;
@@ -211,8 +211,8 @@ macro_rules! backend {
             }
             type Stored = Option<$crate::shared::Item<[u8; 64]>>;
             type Borrowed = $guard<'static, Probe>;
-            assert!(size_of::<Borrowed>() <= size_of::<usize>() + size_of::<Stored>());
-            assert!(size_of::<$owned<Probe>>() <= 2 * size_of::<usize>() + size_of::<Stored>());
+            assert!(size_of::<Borrowed>() <= 16 + size_of::<Stored>());
+            assert!(size_of::<$owned<Probe>>() <= 16 + size_of::<Stored>());
             assert!(size_of::<Option<Borrowed>>() == size_of::<Borrowed>());
         };
     };

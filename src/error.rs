@@ -26,8 +26,12 @@ use std::fmt;
 /// assert!(matches!(pool.get(), Err(Error::Closed)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+// An 8-byte tag: in a `Result` with a guard it fills the padding after the
+// guard's pool handle, so moving the result copies the resource in aligned
+// chunks (see `Lease` in src/lease.rs).
 #[non_exhaustive]
 #[derive(Debug)]
+#[repr(u64)]
 pub enum Error<E> {
     /// No resource became available before the timeout passed.
     Timeout,

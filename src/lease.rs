@@ -12,6 +12,13 @@ use crate::Manager;
 
 /// A resource lent out by the pool engine behind `handle`: `&Shared` for a
 /// borrowed guard, `Arc<Shared>` for an owned one.
+///
+/// `repr(C)` keeps the handle first and the item at offset 16, so the bytes
+/// between them are padding. A `Result<guard, Error>` uses the handle's
+/// niche for `Err` and puts the error's tag right after it, where `Error`'s
+/// 8-byte tag fills that padding: moving the result out copies the item in
+/// the 16-byte chunks it was written in (see `Item`).
+#[repr(C)]
 pub(crate) struct Lease<M, S, H>
 where
     M: Manager,

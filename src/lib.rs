@@ -90,6 +90,11 @@ pub mod __private {
     pub const fn slot_size<R>() -> usize {
         std::mem::size_of::<Option<crate::shared::Item<R>>>()
     }
+
+    /// The alignment of that slot.
+    pub const fn slot_align<R>() -> usize {
+        std::mem::align_of::<Option<crate::shared::Item<R>>>()
+    }
 }
 
 #[cfg(doctest)]

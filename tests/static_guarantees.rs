@@ -24,7 +24,7 @@ use std::rc::Rc;
 use std::thread;
 
 use static_assertions::{assert_impl_all, assert_not_impl_any, const_assert};
-use zeropool::__private::slot_size;
+use zeropool::__private::{slot_align, slot_size};
 use zeropool::{
     ChannelGuard, ChannelOwned, ChannelPool, Error, Manager, Pool, StackGuard, StackOwned,
     StackPool, Status,
@@ -96,11 +96,13 @@ fn _for_every_error<E: Send + Sync + 'static>() {
 // Hence every pool is `Send`, which `_for_every_manager` below proves.
 assert_not_impl_any!(Rc<()>: Send, Sync);
 
-/// Whether `Guard` is no larger than `pointers` pointers plus the slot the
-/// pool keeps an `R` in (the resource and its bookkeeping, in an `Option`
-/// that marks it released).
+/// Whether `Guard` is no larger than `pointers` pointers (padded to the
+/// slot's alignment) plus the slot the pool keeps an `R` in (the resource
+/// and its bookkeeping, in an `Option` that marks it released).
 const fn fits<Guard, R>(pointers: usize) -> bool {
-    size_of::<Guard>() <= pointers * size_of::<usize>() + slot_size::<R>()
+    let align = slot_align::<R>();
+    let header = (pointers * size_of::<usize>()).div_ceil(align) * align;
+    size_of::<Guard>() <= header + slot_size::<R>()
 }
 
 /// Whether `Option<T>` is no larger than `T`.
