@@ -127,9 +127,16 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             if self.signal.load(Ordering::Relaxed) & (CLOSED | STARVING) != 0 {
                 return Err(None);
             }
-            let item = self.store.try_pop_unlocked().ok_or(None)?;
-            *slot = Some(item);
-            return Ok(());
+            // Not `ok_or(None)?`: a `Result<Item, Option<Locked>>` would put
+            // the guard's flag inside the item's first 16 bytes, and the
+            // copy out of it would split them (see `Item`).
+            return match self.store.try_pop_unlocked() {
+                Some(item) => {
+                    *slot = Some(item);
+                    Ok(())
+                }
+                None => Err(None),
+            };
         }
         let mut state = self.state.lock();
         if state.closed || state.starving || !self.store.pop_into(&mut state.idle, slot) {
