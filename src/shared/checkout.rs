@@ -62,6 +62,16 @@ impl Deadline {
     }
 }
 
+/// How the next step of a checkout starts.
+enum Next<'a, M: Manager, S: Store<Item<M::Resource>>> {
+    /// With an attempt to take an idle resource (the first, or after one
+    /// was dropped).
+    TakeIdle,
+    /// Past that attempt, which found nothing to take: in the lock the
+    /// backend took for it, or in a fresh one (a lock-free backend).
+    Locked(Option<Locked<'a, M, S>>),
+}
+
 /// What one locked step of a checkout found. An idle resource is written
 /// straight into the caller's slot, so it is not moved through each layer.
 enum Taken<'a, M: Manager, S: Store<Item<M::Resource>>> {
@@ -84,23 +94,25 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         // The common case in one pass: the pool open, nobody starving, a
         // resource idle. Anything else goes on through `take`, in the same
         // critical section if the stack backend already holds the lock.
-        let held = match self.take_idle(slot) {
+        let next = match self.take_idle(slot) {
             Ok(()) if self.serve(slot, &mut deadline) => return Ok(true),
-            Ok(()) => None,
-            Err(held) => held,
+            Ok(()) => Next::TakeIdle,
+            Err(held) => Next::Locked(held),
         };
-        self.checkout_rest(deadline, held, slot)
+        self.checkout_rest(deadline, next, slot)
     }
 
     /// [`checkout`](Self::checkout) once the common case did not serve.
     fn checkout_rest<'a>(
         &'a self,
         mut deadline: Deadline,
-        mut held: Option<Locked<'a, M, S>>,
+        mut next: Next<'a, M, S>,
         slot: &mut Option<Item<M::Resource>>,
     ) -> GetResult<bool, M> {
         loop {
-            match self.take(&mut deadline, held.take(), slot)? {
+            let taken = self.take(&mut deadline, next, slot)?;
+            next = Next::TakeIdle;
+            match taken {
                 Taken::Idle => {}
                 Taken::Create(reservation) => {
                     let mut item = self.create(reservation, true)?;
@@ -185,21 +197,23 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     }
 
     /// One step of a checkout: an idle resource, a reserved slot, or a wait.
-    /// `held`: the lock, if the caller holds it.
     #[inline]
     fn take<'a>(
         &'a self,
         deadline: &mut Deadline,
-        held: Option<Locked<'a, M, S>>,
+        next: Next<'a, M, S>,
         slot: &mut Option<Item<M::Resource>>,
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
+        let held = match next {
+            Next::Locked(held) => held,
+            Next::TakeIdle => match self.take_idle(slot) {
+                Ok(()) => return Ok(Taken::Idle),
+                Err(held) => held,
+            },
+        };
         let mut state = match held {
             Some(state) => state,
-            None => match self.take_idle(slot) {
-                Ok(()) => return Ok(Taken::Idle),
-                Err(Some(state)) => state,
-                Err(None) => self.state.lock(),
-            },
+            None => self.state.lock(),
         };
         if state.closed {
             return Err(Error::Closed);

@@ -68,8 +68,11 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 const STARVING: usize = 1 << (usize::BITS - 2);
 
 /// A resource as the pool stores it. It is moved on every get and release,
-/// so its bookkeeping is kept small: times are nanoseconds since the pool's
-/// `epoch`, and the generation's spare bit gives `Option<Item>` its niche.
+/// so its bookkeeping is kept small: the times checked against lifetimes
+/// and the idle timeout are nanoseconds since the pool's `epoch`, worked out
+/// only when the pool tracks them, and the creation time is the clock's
+/// reading as it is, so a create on a pool without lifetimes reads the
+/// clock once and converts nothing.
 ///
 /// It is aligned to 16 bytes because it is copied in 16-byte chunks: from
 /// the store into a guard, and with the guard out of a `Result`. With the
@@ -77,23 +80,27 @@ const STARVING: usize = 1 << (usize::BITS - 2);
 /// copy wrote whole, so the processor forwards it from its store buffer
 /// instead of stalling until the stores reach the cache; at 8-byte alignment
 /// a caller's copy straddled two of them and W1 ran about 10 ns slower.
+/// `repr(C)` keeps the fields that carry `Option<Item>`'s niche (`created`,
+/// `generation`) at the end: a copy that checks the niche is split around
+/// it, and a split near the start would misalign every chunk after it.
 #[derive(Debug)]
-#[repr(align(16))]
+#[repr(C, align(16))]
 pub(crate) struct Item<R> {
     pub(crate) resource: R,
     /// How many times it was handed out.
     pub(crate) uses: u64,
-    /// When it was created.
-    created: u64,
     /// When `max_lifetime` (less its jitter) runs out; `u64::MAX`: never.
     expires_at: u64,
-    /// When it last became idle (kept only with lifetimes or an idle timeout).
+    /// When it last became idle (kept only with lifetimes or an idle
+    /// timeout, else zero).
     idle_since: u64,
     /// The pool's reset generation it was created in; see [`Generation`].
     generation: Generation,
+    /// When it was created.
+    created: Instant,
 }
 
-// The bookkeeping adds 36 bytes to a resource (48 with the alignment's
+// The bookkeeping adds 44 bytes to a resource (48 with the alignment's
 // padding), and `Option<Item>` (a guard's slot) needs no tag of its own.
 const _: () = {
     use std::mem::size_of;
@@ -115,9 +122,14 @@ fn generation_tag(generation: u64) -> Generation {
     TOP_BIT | (generation as u32)
 }
 
-/// Nanoseconds from `earlier` to `later`, saturating.
+/// Nanoseconds from `earlier` to `later`, saturating (in 64-bit steps:
+/// `Duration::as_nanos` works in 128 bits).
 fn nanos_between(earlier: Instant, later: Instant) -> u64 {
-    u64::try_from(later.saturating_duration_since(earlier).as_nanos()).unwrap_or(u64::MAX)
+    let between = later.saturating_duration_since(earlier);
+    between
+        .as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(between.subsec_nanos()))
 }
 
 /// Why a slot was freed; each resource that leaves is counted in one class.
@@ -291,16 +303,26 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 
     /// When an item was created.
     pub(crate) fn created_at(&self, item: &Item<M::Resource>) -> Instant {
-        let since_epoch = Duration::from_nanos(item.created);
-        // Cannot overflow: `created` was measured from a real instant.
-        self.epoch.checked_add(since_epoch).unwrap_or(self.epoch)
+        item.created
     }
 
-    /// Wraps a newly created resource: its creation time, and its expiry
-    /// drawn once now (uniformly `max_lifetime - [0, jitter]`).
+    /// Wraps a newly created resource: its creation time, and, if the pool
+    /// tracks time, its expiry drawn once now (uniformly
+    /// `max_lifetime - [0, jitter]`) and the start of its idle time.
     fn new_item(&self, resource: M::Resource) -> Item<M::Resource> {
         use std::hash::BuildHasher;
-        let created = self.nanos(now());
+        let created_at = now();
+        if !self.tracks_time() {
+            return Item {
+                resource,
+                uses: 0,
+                created: created_at,
+                expires_at: u64::MAX,
+                idle_since: 0,
+                generation: generation_tag(self.generation()),
+            };
+        }
+        let created = self.nanos(created_at);
         let expires_at = self.config.max_lifetime.map_or(u64::MAX, |lifetime| {
             let lifetime = u64::try_from(lifetime.as_nanos()).unwrap_or(u64::MAX);
             // At most u64::MAX - 1 nanoseconds (about 584 years), so the
@@ -321,7 +343,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         Item {
             resource,
             uses: 0,
-            created,
+            created: created_at,
             expires_at,
             idle_since: created,
             generation: generation_tag(self.generation()),
