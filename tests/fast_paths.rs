@@ -471,10 +471,10 @@ fn detach_and_discard<P: TestPool>() {
     assert_quiet_counts(&pool, &manager, 4);
 }
 
-/// `created_at` is rebuilt from nanoseconds since the pool's epoch: it lies
-/// between the instants before and after the get that created it, never in
-/// the future, is the same on every later checkout, and grows with each new
-/// resource.
+/// `created_at`, on a pool that also keeps lifetimes in nanoseconds since
+/// its epoch: it lies between the instants before and after the get that
+/// created it, never in the future, is the same on every later checkout,
+/// and grows with each new resource.
 fn created_at_monotone_and_not_in_future<P: TestPool>() {
     let (pool, manager) = custom::<P>(|b| b.max_size(4).max_lifetime(Duration::from_secs(60)));
     let mut seen: Vec<(usize, Instant)> = Vec::new();
