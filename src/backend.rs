@@ -197,8 +197,9 @@ macro_rules! backend {
         $crate::backend::guard_impls!($owned<M>);
 
         // A borrowed guard is one reference (padded to the item's 16-byte
-        // alignment) plus the stored resource, an owned one the same: nothing
-        // is boxed behind either, and `Option<guard>` keeps the niche.
+        // alignment) plus the stored resource, an owned one the same with an
+        // `Arc`: nothing is boxed behind either, and `Option<guard>` keeps
+        // the niche.
         const _: () = {
             use std::mem::size_of;
             struct Probe;
