@@ -26,9 +26,10 @@ use std::fmt;
 /// assert!(matches!(pool.get(), Err(Error::Closed)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-// An 8-byte tag: in a `Result` with a guard it fills the padding after the
-// guard's pool handle, so moving the result copies the resource in aligned
-// chunks (see `Lease` in src/lease.rs).
+// An 8-byte tag: in a `Result` with a guard it lies over the guard's pool
+// handle or fills the padding after it, never over the resource, so moving
+// the result copies the resource in aligned chunks (see `Lease` in
+// src/lease.rs). The cost: an `Error` is at least 8 bytes.
 #[non_exhaustive]
 #[derive(Debug)]
 #[repr(u64)]

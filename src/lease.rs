@@ -14,10 +14,12 @@ use crate::Manager;
 /// borrowed guard, `Arc<Shared>` for an owned one.
 ///
 /// `repr(C)` keeps the handle first and the item at offset 16, so the bytes
-/// between them are padding. A `Result<guard, Error>` uses the handle's
-/// niche for `Err` and puts the error's tag right after it, where `Error`'s
-/// 8-byte tag fills that padding: moving the result out copies the item in
-/// the 16-byte chunks it was written in (see `Item`).
+/// between them are padding. A `Result<guard, Error>` marks `Err` with a
+/// niche (the item's creation time, or the handle) and puts the error at the
+/// front: over the handle, or right after it, where `Error`'s 8-byte tag
+/// fills the padding. Either way the error shares no bytes with the item, so
+/// moving the result copies the item in the 16-byte chunks it was written in
+/// (see `Item`).
 #[repr(C)]
 pub(crate) struct Lease<M, S, H>
 where

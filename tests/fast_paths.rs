@@ -1,8 +1,7 @@
 //! The engine's fast paths: the one-pass idle checkout (`take_idle`, then
 //! `serve`), the release that moves a resource from the guard's slot straight
-//! into the store, the `gets` count kept under the lock (plus the channel
-//! backend's lock-free hits, minus gets that dropped what they took), and
-//! items' times kept as nanoseconds since the pool's epoch.
+//! into the store, the `gets` count (a get counts once it is served), and the
+//! expiry and idle times items keep as nanoseconds since the pool's epoch.
 //!
 //! Each scenario ends by checking `status()` against what the test manager
 //! saw: the accounting identity, `gets` equal to the successful gets, never

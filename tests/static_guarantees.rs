@@ -15,8 +15,8 @@
 //! resource. The same layout bounds are also asserted inside the library, next
 //! to the guard types (`src/backend.rs`), so a bloated guard fails the
 //! library's own build. The slot a guard keeps its resource in is private;
-//! its size comes from `zeropool::__private::slot_size`, so the bounds follow
-//! the library's own bookkeeping.
+//! its size and alignment come from `zeropool::__private::slot_size` and
+//! `slot_align`, so the bounds follow the library's own bookkeeping.
 
 use std::cell::Cell;
 use std::mem::size_of;
@@ -168,8 +168,9 @@ macro_rules! backend_guarantees {
         const_assert!(size_of::<$guard<'static, Blocks>>() > 64);
         const_assert!(size_of::<$owned<Blocks>>() > 64);
 
-        // `Option<guard>` costs nothing: the guard's reference or `Arc` is a
-        // niche the compiler reuses.
+        // `Option<guard>` costs nothing: the compiler reuses a niche (the
+        // guard's reference or `Arc`, the item's creation time, or the
+        // resource's own).
         const_assert!(niche_kept::<$guard<'static, Blocks>>());
         const_assert!(niche_kept::<$owned<Blocks>>());
         const_assert!(niche_kept::<$guard<'static, Numbers>>());

@@ -64,12 +64,12 @@ impl Deadline {
 
 /// How the next step of a checkout starts.
 enum Next<'a, M: Manager, S: Store<Item<M::Resource>>> {
-    /// With an attempt to take an idle resource (the first, or after one
-    /// was dropped).
+    /// With an attempt to take an idle resource (after one was dropped).
     TakeIdle,
-    /// Past that attempt, which found nothing to take: in the lock the
-    /// backend took for it, or in a fresh one (a lock-free backend).
-    Locked(Option<Locked<'a, M, S>>),
+    /// With the locked part: the attempt just made took nothing (nothing
+    /// idle, or the pool closed or starving). Holds the lock if the backend
+    /// took it for the attempt; a lock-free backend locks now.
+    Lock(Option<Locked<'a, M, S>>),
 }
 
 /// What one locked step of a checkout found. An idle resource is written
@@ -97,7 +97,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         let next = match self.take_idle(slot) {
             Ok(()) if self.serve(slot, &mut deadline) => return Ok(true),
             Ok(()) => Next::TakeIdle,
-            Err(held) => Next::Locked(held),
+            Err(held) => Next::Lock(held),
         };
         self.checkout_rest(deadline, next, slot)
     }
@@ -140,8 +140,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 return Err(None);
             }
             // Not `ok_or(None)?`: a `Result<Item, Option<Locked>>` would put
-            // the guard's flag inside the item's first 16 bytes, and the
-            // copy out of it would split them (see `Item`).
+            // the `MutexGuard`'s poison flag inside the item's first 16
+            // bytes, and the copy out of it would split them (see `Item`).
             return match self.store.try_pop_unlocked() {
                 Some(item) => {
                     *slot = Some(item);
@@ -196,7 +196,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         false
     }
 
-    /// One step of a checkout: an idle resource, a reserved slot, or a wait.
+    /// One step of a checkout: an idle resource, a reserved slot, or a wait,
+    /// starting as `next` says.
     #[inline]
     fn take<'a>(
         &'a self,
@@ -205,7 +206,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         slot: &mut Option<Item<M::Resource>>,
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let held = match next {
-            Next::Locked(held) => held,
+            Next::Lock(held) => held,
             Next::TakeIdle => match self.take_idle(slot) {
                 Ok(()) => return Ok(Taken::Idle),
                 Err(held) => held,

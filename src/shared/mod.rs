@@ -68,21 +68,23 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 const STARVING: usize = 1 << (usize::BITS - 2);
 
 /// A resource as the pool stores it. It is moved on every get and release,
-/// so its bookkeeping is kept small: the times checked against lifetimes
+/// so its bookkeeping is kept small: the times checked against a lifetime
 /// and the idle timeout are nanoseconds since the pool's `epoch`, worked out
-/// only when the pool tracks them, and the creation time is the clock's
-/// reading as it is, so a create on a pool without lifetimes reads the
-/// clock once and converts nothing.
+/// only when the pool has one of them, and the creation time is the clock's
+/// reading as it is, so a create on a pool with neither reads the clock once
+/// and converts nothing.
 ///
 /// It is aligned to 16 bytes because it is copied in 16-byte chunks: from
 /// the store into a guard, and with the guard out of a `Result`. With the
 /// guard's layout (see `Lease`) every chunk a copy reads is one an earlier
 /// copy wrote whole, so the processor forwards it from its store buffer
 /// instead of stalling until the stores reach the cache; at 8-byte alignment
-/// a caller's copy straddled two of them and W1 ran about 10 ns slower.
-/// `repr(C)` keeps the fields that carry `Option<Item>`'s niche (`created`,
+/// a caller's copy straddled two of them and W1 ran 7 to 10 ns slower.
+/// `repr(C)` keeps the bookkeeping's niches (`created`'s nanoseconds, and
 /// `generation`) at the end: a copy that checks the niche is split around
-/// it, and a split near the start would misalign every chunk after it.
+/// it, and a split near the start would misalign every chunk after it. (A
+/// resource with a larger niche of its own, such as a `String`, lends it
+/// instead, inside the resource.)
 #[derive(Debug)]
 #[repr(C, align(16))]
 pub(crate) struct Item<R> {
@@ -100,8 +102,10 @@ pub(crate) struct Item<R> {
     created: Instant,
 }
 
-// The bookkeeping adds 44 bytes to a resource (48 with the alignment's
-// padding), and `Option<Item>` (a guard's slot) needs no tag of its own.
+// The bookkeeping adds 48 bytes to a 64-byte resource (44 of fields and 4
+// of padding before the 8-byte-aligned `created`; other resources may add
+// more to reach the 16-byte alignment), and `Option<Item>` (a guard's slot)
+// needs no tag of its own.
 const _: () = {
     use std::mem::size_of;
     assert!(size_of::<Item<[u8; 64]>>() == 64 + 48);
@@ -256,7 +260,7 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     jitter_draws: AtomicU64,
     /// Wakes the maintenance thread early when the pool closes or drops.
     pub(crate) ticker: Arc<Ticker>,
-    /// What items' times count from.
+    /// What items' expiry and idle times count from.
     epoch: Instant,
 }
 
@@ -295,7 +299,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         }
     }
 
-    /// Nanoseconds from the pool's epoch to `at`, as items keep their times.
+    /// Nanoseconds from the pool's epoch to `at`, as items keep their expiry
+    /// and idle times.
     #[inline]
     fn nanos(&self, at: Instant) -> u64 {
         nanos_between(self.epoch, at)
@@ -322,7 +327,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 generation: generation_tag(self.generation()),
             };
         }
-        let created = self.nanos(created_at);
+        let created_nanos = self.nanos(created_at);
         let expires_at = self.config.max_lifetime.map_or(u64::MAX, |lifetime| {
             let lifetime = u64::try_from(lifetime.as_nanos()).unwrap_or(u64::MAX);
             // At most u64::MAX - 1 nanoseconds (about 584 years), so the
@@ -338,14 +343,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 let draw = self.jitter_draws.fetch_add(1, Ordering::Relaxed);
                 self.jitter_seed.hash_one(draw) % (jitter + 1)
             };
-            created.saturating_add(lifetime.saturating_sub(drawn))
+            created_nanos.saturating_add(lifetime.saturating_sub(drawn))
         });
         Item {
             resource,
             uses: 0,
             created: created_at,
             expires_at,
-            idle_since: created,
+            idle_since: created_nanos,
             generation: generation_tag(self.generation()),
         }
     }
