@@ -268,7 +268,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         fence(Ordering::SeqCst);
         loop {
             let waiter = state.waiters.entry(ticket);
-            waiter.notified = false;
+            // Woken by a wake-up meant for it (not a timeout, and not one
+            // for another waiter on its stripe).
+            let woken = std::mem::replace(&mut waiter.notified, false);
             if let Some(grant) = waiter.grant.take() {
                 self.leave(&mut state, ticket, started);
                 let closed = state.closed;
@@ -306,6 +308,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                     self.leave(&mut state, ticket, started);
                     return Ok(Taken::Create(self.reserve(&mut state)));
                 }
+            }
+            if woken && state.waiters.is_first_unserved(ticket) {
+                // Woken for something a barging get took first: what frees
+                // up next is handed to this waiter, not raced for again.
+                self.set_starving(&mut state, true);
             }
             let remaining = match until {
                 None => None,

@@ -27,7 +27,11 @@
 //!   resource or slot is granted to that waiter's queue entry directly, and
 //!   new gets queue behind it. The mode ends when the queue has no unserved
 //!   waiter, or the next one has waited less than the bound (as Go's
-//!   `sync.Mutex` does).
+//!   `sync.Mutex` does). The oldest waiter also switches the mode on when
+//!   it was woken for a resource or slot and found that a barging get took
+//!   it first, so it loses at most one wake-up to barging: each lost wake-up
+//!   costs a futex round trip on both sides, and with more threads than
+//!   resources the lost ones made up the tail of the wait.
 //! - `signal` mirrors, for the channel backend's lock-free paths, the waiter
 //!   count and the `CLOSED` and `STARVING` flags. A lock-free release pushes,
 //!   then reads `signal` with a `SeqCst` read-modify-write (`fetch_add(0)`);
