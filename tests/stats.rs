@@ -3,7 +3,9 @@
 
 mod common;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -155,10 +157,90 @@ fn counters_are_monotonic_under_load<P: TestPool>() {
     assert_identity(&pool.status());
 }
 
+/// Runs `hook` in the manager only on the thread that calls `mark`.
+fn on_one_thread(
+    manager: &common::TestManager,
+    hook: impl Fn() + Send + Sync + 'static,
+) -> impl Fn() + Send + Sync {
+    let chosen = Arc::new(Mutex::new(None));
+    let armed = chosen.clone();
+    *manager.behaviour.hook.lock().unwrap() = Some(Arc::new(move || {
+        if *chosen.lock().unwrap() == Some(thread::current().id()) {
+            hook();
+        }
+    }));
+    move || *armed.lock().unwrap() = Some(thread::current().id())
+}
+
+fn a_wait_ended_by_close_counts_the_wait_not_the_drop<P: TestPool>() {
+    // The waiter is granted the released resource (it is overdue), then
+    // finds the pool closed and drops it: the drop is slow, then panics.
+    // The wait is counted, the drop is not, and the panic loses neither.
+    // Whether close lands before the waiter takes its grant is up to the
+    // scheduler, so the test tries until it does (almost always at once).
+    for _ in 0..20 {
+        let (pool, manager) = pool::<P>(1);
+        let mark = on_one_thread(&manager, || {
+            thread::sleep(Duration::from_millis(400));
+            panic!("the granted resource's drop panics");
+        });
+        let held = pool.get().unwrap();
+        let outcome = thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                mark();
+                catch_unwind(AssertUnwindSafe(|| pool.get().map(drop)))
+            });
+            eventually("the waiter to block", || pool.status().waiting == 1);
+            thread::sleep(Duration::from_millis(60));
+            drop(held);
+            pool.close();
+            waiter.join().unwrap()
+        });
+        if outcome.is_ok() {
+            // The waiter took its grant before the close: nothing dropped.
+            continue;
+        }
+        let status = pool.status();
+        assert_eq!(
+            (status.size, manager.counters.alive()),
+            (0, 0),
+            "{status:?}"
+        );
+        assert_eq!(status.discarded, 1, "{status:?}");
+        assert!(status.wait_time >= Duration::from_millis(50), "{status:?}");
+        assert!(status.wait_time < Duration::from_millis(350), "{status:?}");
+        return;
+    }
+    panic!("the close never came before the waiter took its grant");
+}
+
+fn a_timeout_after_a_failed_recycle_is_counted<P: TestPool>() {
+    let (pool, manager) = pool::<P>(1);
+    // The waiter's recycle takes longer than its timeout, then fails.
+    let mark = on_one_thread(&manager, || thread::sleep(Duration::from_millis(300)));
+    let held = pool.get().unwrap();
+    thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            mark();
+            pool.get_timeout(Duration::from_millis(200)).map(drop)
+        });
+        eventually("the waiter to block", || pool.status().waiting == 1);
+        manager.behaviour.fail_recycle.store(true, SeqCst);
+        drop(held);
+        assert!(matches!(waiter.join().unwrap(), Err(Error::Timeout)));
+    });
+    let status = pool.status();
+    assert_eq!(status.recycle_failed, 1, "{status:?}");
+    assert_eq!(status.gets_timed_out, 1, "{status:?}");
+    assert_identity(&status);
+}
+
 both!(
     gets_and_waits_are_counted,
     a_get_counts_once_whatever_it_dropped_on_the_way,
     every_drop_class_is_counted_once,
     idle_timeout_and_close_are_counted,
     counters_are_monotonic_under_load,
+    a_wait_ended_by_close_counts_the_wait_not_the_drop,
+    a_timeout_after_a_failed_recycle_is_counted,
 );

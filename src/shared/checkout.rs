@@ -5,19 +5,13 @@
 //!
 //! The deadline starts only when a checkout first has to wait, retry or
 //! create, so an idle hit reads no clock unless the pool tracks lifetimes
-//! (then it reads it once, to check expiry). A waiter reads the clock under
-//! the lock once on joining the queue and once per wake-up that does not
-//! serve it; the time it waited is added up after the lock is released, and
-//! a release that finds waiters reads the clock for its overdue check
-//! before it locks. A waiter's queue entry is removed only by the waiter
-//! itself, under the lock, so a grant written into it is taken or, on
-//! close, given back: never lost.
+//! (then it reads it once, to check expiry). A waiter's queue entry is
+//! removed only by the waiter itself, under the lock, so a grant written into
+//! it is taken or, on close, given back: never lost.
 
 use std::time::Duration;
 
-use super::{
-    nanos_between, Doomed, Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING,
-};
+use super::{Doomed, Item, Locked, Reservation, Retire, Shared, Store, CLOSED, STARVING};
 use crate::pool::GetResult;
 use crate::sync::{fence, now, Instant, Ordering};
 use crate::waiters::{stripe, Grant};
@@ -226,6 +220,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             return Err(Error::Closed);
         }
         if deadline.passed() {
+            // Passed while a failed recycle or an expired resource was
+            // dropped, outside the queue.
+            state.counters.gets_timed_out += 1;
             return Err(Error::Timeout);
         }
         let never_wait = matches!(deadline.patience, Patience::Never);
@@ -254,36 +251,17 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     }
 
     /// Blocks in the wait queue until something is idle, a slot frees, a grant
-    /// arrives, the pool closes, or the deadline passes; then counts the wait,
-    /// once the lock is released.
+    /// arrives, the pool closes, or the deadline passes.
     #[cold]
     #[inline(never)]
     fn wait<'a>(
         &'a self,
-        state: Locked<'a, M, S>,
+        mut state: Locked<'a, M, S>,
         deadline: &mut Deadline,
         slot: &mut Option<Item<M::Resource>>,
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let started = now();
-        // `state` moves in and is released before the call returns.
-        let taken = self.wait_queued(state, started, deadline, slot);
-        self.wait_nanos
-            .fetch_add(nanos_between(started, now()), Ordering::Relaxed);
-        taken
-    }
-
-    /// [`wait`](Self::wait) from the moment the checkout joins the queue.
-    fn wait_queued<'a>(
-        &'a self,
-        mut state: Locked<'a, M, S>,
-        started: Instant,
-        deadline: &mut Deadline,
-        slot: &mut Option<Item<M::Resource>>,
-    ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let until = deadline.start(started);
-        // The clock as last read; taken by the first deadline check, so a
-        // waiter reads it under the lock once on joining and once per wake-up.
-        let mut fresh = Some(started);
         let ticket = state.waiters.push(started);
         if !deadline.waited {
             deadline.waited = true;
@@ -297,7 +275,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             // for another waiter on its stripe).
             let woken = std::mem::replace(&mut waiter.notified, false);
             if let Some(grant) = waiter.grant.take() {
-                self.leave(&mut state, ticket);
+                self.leave(&mut state, ticket, started);
                 let closed = state.closed;
                 drop(state);
                 return match grant {
@@ -321,16 +299,16 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 };
             }
             if state.closed {
-                self.leave(&mut state, ticket);
+                self.leave(&mut state, ticket, started);
                 return Err(Error::Closed);
             }
             if !state.starving || state.waiters.is_first_unserved(ticket) {
                 if self.store.pop_into(&mut state.idle, slot) {
-                    self.leave(&mut state, ticket);
+                    self.leave(&mut state, ticket, started);
                     return Ok(Taken::Idle);
                 }
                 if state.size < self.config.max_size {
-                    self.leave(&mut state, ticket);
+                    self.leave(&mut state, ticket, started);
                     return Ok(Taken::Create(self.reserve(&mut state)));
                 }
             }
@@ -342,9 +320,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             let remaining = match until {
                 None => None,
                 Some(until) => {
-                    let current = fresh.take().unwrap_or_else(now);
+                    let current = now();
                     if current >= until {
-                        self.leave(&mut state, ticket);
+                        self.leave(&mut state, ticket, started);
                         state.counters.gets_timed_out += 1;
                         // A wake-up this waiter received passes on.
                         let wake = self.dispatch(&mut state);
@@ -359,12 +337,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         }
     }
 
-    /// Removes a waiter's entry.
-    fn leave(&self, state: &mut Locked<'_, M, S>, ticket: u64) {
+    /// Removes a waiter's entry and counts its wait.
+    fn leave(&self, state: &mut Locked<'_, M, S>, ticket: u64, started: Instant) {
         state.waiters.remove(ticket);
         if state.waiters.len() == 0 {
             self.set_starving(state, false);
         }
+        state.counters.wait_time += now().saturating_duration_since(started);
         self.signal.fetch_sub(1, Ordering::SeqCst);
     }
 

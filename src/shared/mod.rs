@@ -215,6 +215,7 @@ struct Counters {
     create_gets: u64,
     gets_waited: u64,
     gets_timed_out: u64,
+    wait_time: Duration,
     created: u64,
     create_failed: u64,
     recycle_failed: u64,
@@ -256,8 +257,6 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     signal: AtomicUsize,
     /// Gets served with an idle resource.
     idle_gets: AtomicU64,
-    /// Nanoseconds gets spent blocked, added once a wait's lock is released.
-    wait_nanos: AtomicU64,
     /// Bumped by `reset`: older resources are dropped when released.
     generation: AtomicU64,
     /// Seed and draw count for lifetime jitter.
@@ -296,7 +295,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             drained: Condvar::new(),
             signal: AtomicUsize::new(0),
             idle_gets: AtomicU64::new(0),
-            wait_nanos: AtomicU64::new(0),
             generation: AtomicU64::new(0),
             jitter_seed: Default::default(),
             jitter_draws: AtomicU64::new(0),
@@ -431,7 +429,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Matches what is available (idle resources, free slots) with waiters.
     /// Returns the stripes to wake once the lock is released.
     fn dispatch(&self, state: &mut Locked<'_, M, S>) -> Wake {
-        let (wake, unplaced) = self.dispatch_with(state, None, None);
+        let (wake, unplaced) = self.dispatch_with(state, None);
         debug_assert!(unplaced.is_none(), "nothing was offered");
         wake
     }
@@ -439,12 +437,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// [`dispatch`](Self::dispatch), with a released resource offered first
     /// to an overdue waiter, else kept in the store. Returns the resource if
     /// the store had no room for it (never expected), to be destroyed.
-    /// `read_at`: the clock, if read before the lock was taken.
     fn dispatch_with(
         &self,
         state: &mut Locked<'_, M, S>,
         mut incoming: Option<Item<M::Resource>>,
-        read_at: Option<Instant>,
     ) -> (Wake, Option<Item<M::Resource>>) {
         let mut wake = Wake::none();
         let state = &mut **state;
@@ -454,7 +450,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             let unplaced = incoming.and_then(|item| self.store.push(&mut state.idle, item).err());
             return (wake, unplaced);
         }
-        let current = read_at.unwrap_or_else(now);
+        let current = now();
         // Starvation mode: grant straight to the oldest unserved waiter.
         while let Some(oldest) = state.waiters.first_unserved() {
             let overdue = current.saturating_duration_since(oldest.since) >= STARVATION_BOUND;
@@ -537,7 +533,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             gets: counters.create_gets + self.idle_gets.load(Ordering::Relaxed),
             gets_waited: counters.gets_waited,
             gets_timed_out: counters.gets_timed_out,
-            wait_time: Duration::from_nanos(self.wait_nanos.load(Ordering::Relaxed)),
+            wait_time: counters.wait_time,
             created: counters.created,
             create_failed: counters.create_failed,
             recycle_failed: counters.recycle_failed,

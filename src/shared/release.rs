@@ -10,8 +10,8 @@
 //! overdue waiter under the lock before it ever reaches the store, where a
 //! lock-free get could take it.
 
-use super::{Doomed, Item, Retire, Shared, Store, CLOSED, STARVING};
-use crate::sync::{now, Instant, Ordering};
+use super::{Doomed, Item, Retire, Shared, Store};
+use crate::sync::{now, Ordering};
 use crate::Manager;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
@@ -87,9 +87,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 Err(item) => *slot = Some(item),
             }
         }
-        // Someone waits: the overdue check needs the clock, read before
-        // the lock rather than under it.
-        let read_at = (self.signal.load(Ordering::Relaxed) & !(CLOSED | STARVING) != 0).then(now);
         let mut state = self.state.lock();
         if !state.closed && state.waiters.len() == 0 {
             // The common case: nobody to serve, straight to idle.
@@ -97,7 +94,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 return;
             }
         }
-        self.put_back_slow(state, slot, read_at);
+        self.put_back_slow(state, slot);
     }
 
     /// The rest of [`put_back_from`](Self::put_back_from), under the lock:
@@ -108,7 +105,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         &self,
         mut state: super::Locked<'_, M, S>,
         slot: &mut Option<Item<M::Resource>>,
-        read_at: Option<Instant>,
     ) {
         let Some(item) = slot.take() else { return };
         if state.closed {
@@ -117,7 +113,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             return;
         }
         // Offered to an overdue waiter before it reaches the store.
-        let (wake, unplaced) = self.dispatch_with(&mut state, Some(item), read_at);
+        let (wake, unplaced) = self.dispatch_with(&mut state, Some(item));
         drop(state);
         wake.notify(&self.wakers);
         if let Some(item) = unplaced {
