@@ -272,6 +272,17 @@ fn faster_than_bounded(rows: &[Row], ours: &str, factor: f64, label: &str) -> St
 /// W3: no allocation by zeropool, and faster than every other crate's pool.
 fn create_path_verdicts(rows: &[Row]) -> Vec<String> {
     let mut lines = Vec::new();
+    let reference = rows
+        .iter()
+        .filter(|row| row.peer.family == Family::Reference)
+        .filter_map(|row| {
+            Some(format!(
+                " ({} alone: {:.1} ns)",
+                row.peer.name,
+                row.nanos()?
+            ))
+        })
+        .collect::<String>();
     for ours in rows
         .iter()
         .filter(|row| row.peer.family == Family::Zeropool)
@@ -304,9 +315,10 @@ fn create_path_verdicts(rows: &[Row]) -> Vec<String> {
         }
         let verdict = if holds { "holds" } else { "FAILS" };
         lines.push(format!(
-            "W3 {} faster than every peer: {}; {verdict}",
+            "W3 {} faster than every peer: {}; {verdict}{}",
             ours.peer.name,
-            parts.join(", ")
+            parts.join(", "),
+            reference
         ));
     }
     lines

@@ -3,7 +3,9 @@
 //!
 //! It holds only a weak handle, so it never keeps a pool alive, and it waits
 //! on the engine's ticker, which `close` and the engine's drop stop: the
-//! thread ends promptly either way, and never runs a pass after `close`.
+//! thread ends promptly either way, and never runs a pass after `close`. A
+//! pass that panics (in a manager callback or a resource's drop) ends there,
+//! and the thread runs the next one.
 //! Loom models run no maintenance thread; they call `maintain` themselves.
 
 use crate::shared::{Item, Shared, Store};
@@ -30,7 +32,11 @@ where
             if shared.is_closed() || !in_use() {
                 return;
             }
-            shared.maintain_while(in_use);
+            // A manager callback or a resource's drop that panics ends this
+            // pass, not the thread: the engine stays consistent (a slot is
+            // freed however its resource leaves), so the next pass runs.
+            let pass = || shared.maintain_while(in_use);
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass));
         }
     })
     .map_err(|_| {

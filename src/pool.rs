@@ -157,7 +157,9 @@ pub trait Pool: Send + Sync {
     fn fill(&self, n: usize) -> GetResult<(), Self::Manager>;
 
     /// Drops the idle resources for which `keep` returns false. `keep` runs
-    /// outside the pool's lock, on each resource idle when the call starts.
+    /// outside the pool's lock, at most once on each resource, and on every
+    /// resource idle when the call starts that is not taken by a get
+    /// meanwhile, or judged by a maintenance pass running at the same time.
     ///
     /// # Examples
     ///
@@ -303,7 +305,10 @@ pub struct Status {
     pub size: usize,
     /// Resources waiting in the pool to be handed out.
     pub idle: usize,
-    /// Resources lent out through guards.
+    /// Resources alive and out of the idle store: lent out through guards,
+    /// and for a moment also those being checked (`recycle`, `retain`, a
+    /// maintenance pass), being dropped, or handed to a waiter that has not
+    /// picked them up yet.
     pub in_use: usize,
     /// Threads blocked in a get.
     pub waiting: usize,

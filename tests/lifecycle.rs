@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -329,6 +330,110 @@ fn created_at_and_uses<P: TestPool>() {
     assert_eq!(Pooled::uses(&second), 2);
 }
 
+fn the_maintenance_thread_outlives_a_panicking_create<P: TestPool>() {
+    let (pool, manager) =
+        custom::<P>(|b| b.max_size(4).min_idle(2).maintenance_interval(Some(MS * 5)));
+    manager.behaviour.panic_create.store(true, SeqCst);
+    eventually("a create to panic", || {
+        manager.counters.create_calls.load(SeqCst) >= 1
+    });
+    manager.behaviour.panic_create.store(false, SeqCst);
+    eventually("the thread to fill min_idle after the panic", || {
+        pool.status().idle == 2
+    });
+    assert!(pool.status().create_failed >= 1);
+    pool.close();
+}
+
+fn the_maintenance_thread_outlives_a_panicking_drop<P: TestPool>() {
+    let (pool, manager) = custom::<P>(|b| {
+        b.max_size(2)
+            .min_idle(1)
+            .max_lifetime(MS * 20)
+            .maintenance_interval(Some(MS * 5))
+    });
+    pool.fill(1).unwrap();
+    // The next callback is the drop of the expired resource: it panics once.
+    let armed = Arc::new(AtomicBool::new(true));
+    let hook_armed = armed.clone();
+    *manager.behaviour.hook.lock().unwrap() = Some(Arc::new(move || {
+        if hook_armed.swap(false, SeqCst) {
+            panic!("drop panicked on purpose");
+        }
+    }));
+    eventually("the panicking drop", || !armed.load(SeqCst));
+    eventually(
+        "the thread to expire and replace resources after it",
+        || manager.counters.created.load(SeqCst) >= 3,
+    );
+    pool.close();
+}
+
+fn a_create_under_way_during_reset_is_not_kept<P: TestPool>() {
+    let (pool, manager) = pool::<P>(2);
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let hook_gate = gate.clone();
+    *manager.behaviour.hook.lock().unwrap() = Some(Arc::new(move || {
+        let (open, opened) = &*hook_gate;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = opened.wait(open).unwrap();
+        }
+    }));
+    let filler = {
+        let pool = pool.clone();
+        thread::spawn(move || pool.fill(1))
+    };
+    eventually("the create to start", || {
+        manager.counters.create_calls.load(SeqCst) == 1
+    });
+    pool.reset();
+    *gate.0.lock().unwrap() = true;
+    gate.1.notify_all();
+    filler.join().unwrap().unwrap();
+    assert_eq!(
+        manager.counters.dropped.load(SeqCst),
+        1,
+        "the resource whose create began before reset was dropped"
+    );
+    // fill went on until one was idle: one created after the reset.
+    assert_eq!(pool.status().idle, 1);
+    assert_eq!(pool.get().unwrap().id, 1);
+}
+
+fn retain_judges_each_resource_at_most_once<P: TestPool>() {
+    let (pool, _) = pool::<P>(3);
+    pool.fill(3).unwrap();
+    let judged = Mutex::new([0; 3]);
+    let (judging, judging_seen) = mpsc::channel();
+    let (go, go_seen) = mpsc::channel::<()>();
+    let lent = thread::scope(|scope| {
+        let (pool, judged) = (&pool, &judged);
+        let sweeper = scope.spawn(move || {
+            pool.retain(|resource| {
+                let first = judged.lock().unwrap().iter().sum::<u32>() == 0;
+                judged.lock().unwrap()[resource.id] += 1;
+                if first {
+                    judging.send(()).unwrap();
+                    go_seen.recv().unwrap();
+                }
+                true
+            })
+        });
+        judging_seen.recv().unwrap();
+        // A get while the first resource is out being judged.
+        let lent = Pooled::detach(pool.get().unwrap());
+        go.send(()).unwrap();
+        sweeper.join().unwrap();
+        lent
+    });
+    let judged = judged.into_inner().unwrap();
+    assert!(judged.iter().all(|&n| n <= 1), "judged twice: {judged:?}");
+    assert_eq!(judged[lent.id], 0, "the lent resource is not judged");
+    assert_eq!(judged.iter().sum::<u32>(), 2, "{judged:?}");
+    assert_eq!(pool.status().idle, 2);
+}
+
 both!(
     builder_rejects_contradictions,
     build_creates_nothing,
@@ -351,4 +456,8 @@ both!(
     reset_drops_idle_now_and_lent_on_release,
     close_and_wait_waits_for_lent_resources,
     created_at_and_uses,
+    the_maintenance_thread_outlives_a_panicking_create,
+    the_maintenance_thread_outlives_a_panicking_drop,
+    a_create_under_way_during_reset_is_not_kept,
+    retain_judges_each_resource_at_most_once,
 );

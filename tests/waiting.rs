@@ -149,6 +149,33 @@ fn try_get_never_waits_even_with_waiters<P: TestPool>() {
     assert_eq!(manager.counters.create_calls.load(SeqCst), 1);
 }
 
+/// The deadline is checked before each further recycle: a get facing many
+/// idle resources that fail recycle gives up near its timeout instead of
+/// recycling them all.
+fn a_deadline_stops_further_recycles<P: TestPool>() {
+    let (pool, manager) = pool::<P>(20);
+    pool.fill(20).unwrap();
+    manager.behaviour.fail_recycle.store(true, SeqCst);
+    // Every recycle (and every drop) now takes at least 20 ms.
+    *manager.behaviour.hook.lock().unwrap() = Some(std::sync::Arc::new(|| {
+        thread::sleep(Duration::from_millis(20))
+    }));
+    assert!(matches!(
+        pool.get_timeout(Duration::from_millis(100)),
+        Err(Error::Timeout)
+    ));
+    // The deadline starts at the first failure; each further recycle and
+    // drop takes 40 ms or more, so at most 1 + 100 / 40 + 1 run.
+    let recycled = manager.counters.recycle_calls.load(SeqCst);
+    assert!(
+        (2..=4).contains(&recycled),
+        "{recycled} recycles for a 100 ms deadline"
+    );
+    let status = pool.status();
+    assert_eq!(status.idle, 20 - recycled, "{status:?}");
+    assert_eq!(status.gets_timed_out, 1, "{status:?}");
+}
+
 both!(
     a_waiter_is_not_starved_by_barging_threads,
     an_overdue_waiter_gets_the_next_release,
@@ -156,4 +183,5 @@ both!(
     get_timeout_waits_about_its_timeout,
     get_uses_the_configured_timeout,
     try_get_never_waits_even_with_waiters,
+    a_deadline_stops_further_recycles,
 );

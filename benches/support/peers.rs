@@ -15,6 +15,7 @@
 //! | bb8 0.9 | bounded, async | a tokio current-thread runtime (creates run in spawned tasks) |
 //! | object-pool 0.6, lockfree-object-pool 0.1 (`LinearObjectPool`) | unbounded | the calling thread |
 //! | floors: `Mutex<Vec>` + `Condvar`, crossbeam `bounded`, `ArrayQueue` | written here | the calling thread |
+//! | reference: create + `Instant::now()` (W3 only) | no pool | the calling thread |
 //!
 //! An async pool runs a whole measured loop inside one `block_on` of a
 //! current-thread runtime (built with the time driver, which bb8's get
@@ -44,6 +45,11 @@
 //!   crossbeam floor holds `max_size` slots, each `Some(resource)` or `None`
 //!   (room to create); the `ArrayQueue` floor cannot block, so a get on an
 //!   empty queue calls `yield_now` and retries.
+//! - The W3 reference is no pool: each operation creates a resource and
+//!   reads `Instant::now()` for its creation time, as zeropool (for
+//!   `Pooled::created_at`, and lifetimes) and every bounded peer do on each
+//!   create. It is the least such a pool's W3 operation can cost here, and
+//!   no target compares with it.
 //!
 //! # Measurements
 //!
@@ -1099,6 +1105,66 @@ fn floor_subject<F: BlockingPool + 'static>(floor: F, discard: bool, max_size: u
 }
 
 // ---------------------------------------------------------------------------
+// The W3 reference
+// ---------------------------------------------------------------------------
+
+/// A create and one read of the clock, with no pool around them: the least
+/// a W3 operation costs a pool that records each resource's creation time
+/// (zeropool for `Pooled::created_at`, and every bounded peer).
+struct ClockReference {
+    creates: Creates,
+}
+
+/// A resource with its creation time, as a pool keeps it.
+struct Stamped {
+    resource: Resource,
+    created: Instant,
+}
+
+impl std::ops::Deref for Stamped {
+    type Target = Resource;
+
+    fn deref(&self) -> &Resource {
+        &self.resource
+    }
+}
+
+impl DerefMut for Stamped {
+    fn deref_mut(&mut self) -> &mut Resource {
+        &mut self.resource
+    }
+}
+
+impl BlockingPool for ClockReference {
+    type Guard<'a> = Stamped;
+
+    fn get(&self) -> Stamped {
+        let resource = self.creates.create();
+        Stamped {
+            resource,
+            created: Instant::now(),
+        }
+    }
+
+    fn put(&self, guard: Stamped) {
+        black_box(guard.created);
+    }
+
+    fn creates(&self) -> u64 {
+        self.creates.count()
+    }
+}
+
+fn clock_reference(workload: Workload, _max_size: usize) -> Built {
+    if workload != Workload::Create {
+        return Err("a W3 reference, not a pool");
+    }
+    Ok(Box::new(Blocking(ClockReference {
+        creates: Creates::default(),
+    })))
+}
+
+// ---------------------------------------------------------------------------
 // The rows
 // ---------------------------------------------------------------------------
 
@@ -1124,6 +1190,9 @@ pub enum Family {
     Unbounded,
     /// A minimal pool over one primitive, written in this file.
     Floor,
+    /// No pool: what every create costs a pool that records when each
+    /// resource was created. Measured in W3 only, compared with nothing.
+    Reference,
 }
 
 /// A pool built for a workload, or why the workload does not fit it.
@@ -1145,7 +1214,8 @@ impl Peer {
     }
 }
 
-/// Every row, zeropool first, floors last.
+/// Every row: zeropool first, then the peers, the floors, and the W3
+/// reference.
 pub static PEERS: &[Peer] = &[
     Peer {
         name: "zeropool StackPool",
@@ -1201,6 +1271,11 @@ pub static PEERS: &[Peer] = &[
         name: "floor ArrayQueue",
         family: Family::Floor,
         build: queue_floor,
+    },
+    Peer {
+        name: "reference: create + Instant::now()",
+        family: Family::Reference,
+        build: clock_reference,
     },
 ];
 

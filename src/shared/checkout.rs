@@ -207,6 +207,9 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     ) -> Result<Taken<'a, M, S>, Error<M::Error>> {
         let held = match next {
             Next::Lock(held) => held,
+            // Checked before another idle resource is recycled: the lock
+            // below counts the timeout.
+            Next::TakeIdle if deadline.passed() => None,
             Next::TakeIdle => match self.take_idle(slot) {
                 Ok(()) => return Ok(Taken::Idle),
                 Err(held) => held,
@@ -354,9 +357,12 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         mut reservation: Reservation<'_, M, S>,
         for_get: bool,
     ) -> GetResult<Item<M::Resource>, M> {
+        // Read before the create starts: a resource whose create was under
+        // way when `reset` ran is one from before it.
+        let generation = self.generation();
         // A panicking create unwinds through `reservation`, which frees the slot.
         let resource = self.manager.create().map_err(Error::Create)?;
-        let item = self.new_item(resource);
+        let item = self.new_item(resource, generation);
         let mut state = self.state.lock();
         state.creating -= 1;
         state.counters.created += 1;

@@ -6,10 +6,17 @@
 //!
 //! A sweep visits each idle resource once by taking the oldest out under the
 //! lock, judging it outside the lock, and putting it back at the young end:
-//! after one round the order is as before, and no list is allocated. A
-//! resource out for judging still holds its slot, so capacity is never
-//! exceeded; concurrent gets simply do not see it meanwhile. Resources lent
-//! out are never touched: they are judged when released.
+//! after one round the order is as before, and no list is allocated. Each
+//! sweep has a number, and marks what it judged with it: a get taking one of
+//! the resources meanwhile brings a judged one round to the old end before
+//! the sweep's rounds are up, and the mark ends the sweep there instead of
+//! judging it twice. Of two sweeps at once (`retain` and the maintenance
+//! thread), the earlier one ends at a resource the later one judged: each
+//! resource idle when both started is judged by one of them or both, never
+//! twice by one. A resource out for judging still holds
+//! its slot, so capacity is never exceeded; concurrent gets simply do not
+//! see it meanwhile. Resources lent out are never touched: they are judged
+//! when released.
 
 use std::time::Duration;
 
@@ -17,6 +24,13 @@ use super::{Doomed, Item, Retire, Shared, Store, CLOSED};
 use crate::pool::GetResult;
 use crate::sync::{fence, now, Ordering};
 use crate::{Error, Manager};
+
+/// Whether an item marked by sweep `swept` was judged by sweep `pass` or
+/// one started after it. Sweep numbers wrap at 2^32, compared as a window
+/// of 2^31 sweeps (an item not judged by any of that many is misread).
+fn judged_since(swept: u32, pass: u32) -> bool {
+    (swept.wrapping_sub(pass) as i32) >= 0
+}
 
 /// The first back-off after a failed create in the maintenance pass.
 const BACKOFF_START: Duration = Duration::from_millis(10);
@@ -99,12 +113,13 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Visits each idle resource once; `verdict` (run outside the lock, given
     /// how many others stay idle) says why to drop it, or `None` to keep it.
     fn sweep(&self, mut verdict: impl FnMut(&mut Item<M::Resource>, usize) -> Option<Retire>) {
+        let pass = self.sweeps.fetch_add(1, Ordering::Relaxed).wrapping_add(1) as u32;
         let rounds = {
             let state = self.state.lock();
             self.store.len(&state.idle)
         };
         for _ in 0..rounds {
-            let (item, idle_left) = {
+            let (mut item, idle_left) = {
                 let mut state = self.state.lock();
                 if state.closed {
                     return;
@@ -114,6 +129,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                     None => return,
                 }
             };
+            if judged_since(item.swept, pass) {
+                // Kept by this sweep (or a later one) and come round again:
+                // gets took some of the others meanwhile, and every one
+                // idle at the start has been judged.
+                self.put_back(item);
+                return;
+            }
+            item.swept = pass;
             // A panicking verdict drops the resource and frees its slot.
             let mut slot = Some(item);
             let mut doomed = Doomed::new(self, &mut slot, Retire::Discarded);
@@ -181,23 +204,34 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 }
                 self.reserve(&mut state)
             };
-            match self.create(reservation, false) {
-                Ok(item) => {
+            // A panicking create backs off like a failed one, then unwinds.
+            let created = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.create(reservation, false)
+            }));
+            match created {
+                Ok(Ok(item)) => {
                     let mut state = self.state.lock();
                     state.backoff = Duration::ZERO;
                     state.retry_at = None;
                     drop(state);
                     self.put_back(item);
                 }
-                Err(Error::Create(_)) => {
-                    let mut state = self.state.lock();
-                    state.backoff = (state.backoff * 2).clamp(BACKOFF_START, BACKOFF_CAP);
-                    state.retry_at = now().checked_add(state.backoff);
-                    return;
+                Ok(Err(Error::Create(_))) => return self.back_off(),
+                Ok(Err(_)) => return,
+                Err(panic) => {
+                    self.back_off();
+                    std::panic::resume_unwind(panic);
                 }
-                Err(_) => return,
             }
         }
+    }
+
+    /// After a failed create: doubles the maintenance pass's back-off and
+    /// starts it.
+    fn back_off(&self) {
+        let mut state = self.state.lock();
+        state.backoff = (state.backoff * 2).clamp(BACKOFF_START, BACKOFF_CAP);
+        state.retry_at = now().checked_add(state.backoff);
     }
 
     /// Creates on this thread until at least `n` resources are idle, or the

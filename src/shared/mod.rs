@@ -102,14 +102,16 @@ pub(crate) struct Item<R> {
     idle_since: u64,
     /// The pool's reset generation it was created in; see [`Generation`].
     generation: Generation,
+    /// The last sweep that judged it (or, for a new one, the last sweep
+    /// started before it was made); see [`Shared::sweep`].
+    swept: u32,
     /// When it was created.
     created: Instant,
 }
 
-// The bookkeeping adds 48 bytes to a 64-byte resource (44 of fields and 4
-// of padding before the 8-byte-aligned `created`; other resources may add
-// more to reach the 16-byte alignment), and `Option<Item>` (a guard's slot)
-// needs no tag of its own.
+// The bookkeeping adds 48 bytes to a 64-byte resource (other resources may
+// add padding to reach the 16-byte alignment), and `Option<Item>` (a guard's
+// slot) needs no tag of its own.
 const _: () = {
     use std::mem::size_of;
     assert!(size_of::<Item<[u8; 64]>>() == 64 + 48);
@@ -259,6 +261,8 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     idle_gets: AtomicU64,
     /// Bumped by `reset`: older resources are dropped when released.
     generation: AtomicU64,
+    /// Sweeps started (`retain` and maintenance passes).
+    sweeps: AtomicU64,
     /// Seed and draw count for lifetime jitter.
     jitter_seed: std::collections::hash_map::RandomState,
     jitter_draws: AtomicU64,
@@ -296,6 +300,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             signal: AtomicUsize::new(0),
             idle_gets: AtomicU64::new(0),
             generation: AtomicU64::new(0),
+            sweeps: AtomicU64::new(0),
             jitter_seed: Default::default(),
             jitter_draws: AtomicU64::new(0),
             ticker: Arc::new(Ticker::new()),
@@ -315,12 +320,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         item.created
     }
 
-    /// Wraps a newly created resource: its creation time, and, if the pool
-    /// tracks time, its expiry drawn once now (uniformly
+    /// Wraps a newly created resource: its creation time, the reset
+    /// generation read before its create started, and, if the pool tracks
+    /// time, its expiry drawn once now (uniformly
     /// `max_lifetime - [0, jitter]`) and the start of its idle time.
-    fn new_item(&self, resource: M::Resource) -> Item<M::Resource> {
+    fn new_item(&self, resource: M::Resource, generation: u64) -> Item<M::Resource> {
         use std::hash::BuildHasher;
         let created_at = now();
+        let swept = self.sweeps.load(Ordering::Relaxed) as u32;
         if !self.tracks_time() {
             return Item {
                 resource,
@@ -328,7 +335,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 created: created_at,
                 expires_at: u64::MAX,
                 idle_since: 0,
-                generation: generation_tag(self.generation()),
+                generation: generation_tag(generation),
+                swept,
             };
         }
         let created_nanos = self.nanos(created_at);
@@ -355,7 +363,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             created: created_at,
             expires_at,
             idle_since: created_nanos,
-            generation: generation_tag(self.generation()),
+            generation: generation_tag(generation),
+            swept,
         }
     }
 
