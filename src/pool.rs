@@ -109,8 +109,10 @@ pub trait Pool: Send + Sync {
     /// One maintenance pass, on this thread: drops idle resources past their
     /// lifetime or idle timeout, then creates until `min_idle` are idle.
     /// After a failed create, further passes wait before creating again
-    /// (10 ms, doubling to 5 s, reset by a success). Resources lent out are
-    /// never touched. The maintenance thread, if configured, calls this.
+    /// (10 ms, doubling to 5 s, reset by a success); a create that panics
+    /// counts as failed. Resources lent out are never touched. The
+    /// maintenance thread, if configured, calls this, and goes on to the
+    /// next pass after one that panics.
     ///
     /// # Examples
     ///
@@ -182,8 +184,9 @@ pub trait Pool: Send + Sync {
     /// ```
     fn retain(&self, keep: impl FnMut(&mut <Self::Manager as Manager>::Resource) -> bool);
 
-    /// Drops every idle resource now; resources lent out are dropped when
-    /// released instead of returning.
+    /// Drops every idle resource now; resources lent out, and those being
+    /// created when it runs, are dropped when released (or, from `fill` and
+    /// maintenance, when their create returns) instead of being kept.
     ///
     /// # Examples
     ///

@@ -232,6 +232,33 @@ fn builder_rejects_settings_that_cannot_work() {
     assert!(error.to_string().contains("acquire_timeout"));
 }
 
+/// A manager whose resources are 1 GiB each: a store for 1,048,576 of them
+/// is more than any address space holds.
+struct Huge;
+
+impl zeropool::Manager for Huge {
+    type Resource = [u8; 1 << 30];
+    type Error = CreateFailed;
+    fn create(&self) -> Result<Self::Resource, CreateFailed> {
+        Err(CreateFailed)
+    }
+}
+
+#[test]
+fn a_store_too_large_for_memory_is_a_build_error() {
+    let expected = "invalid pool setting `max_size`: the idle store for this many resources could not be allocated";
+    let error = StackPool::builder(Huge)
+        .max_size(1 << 20)
+        .build()
+        .unwrap_err();
+    assert_eq!(error.to_string(), expected);
+    let error = ChannelPool::builder(Huge)
+        .max_size(1 << 20)
+        .build()
+        .unwrap_err();
+    assert_eq!(error.to_string(), expected);
+}
+
 #[test]
 fn builder_defaults() {
     let pool = StackPool::builder(TestManager::default()).build().unwrap();

@@ -60,7 +60,7 @@ use crate::sync::{
     now, Arc, AtomicU64, AtomicUsize, Condvar, Instant, Mutex, MutexGuard, Ordering, Ticker,
 };
 use crate::waiters::{Grant, WaitQueue, Wake, STRIPES};
-use crate::{Manager, Status};
+use crate::{BuildError, Manager, Status};
 
 /// How long the oldest waiter may wait before released resources and freed
 /// slots go to it directly instead of to whoever asks first.
@@ -130,6 +130,20 @@ fn generation_tag(generation: u64) -> Generation {
         None => panic!("1 << 31 is not zero"),
     };
     TOP_BIT | (generation as u32)
+}
+
+/// Checks that the idle store for `max_size` resources can be allocated, by
+/// allocating (and freeing) that much first: a `max_size` too large for
+/// memory is a `BuildError`, not an abort. Each slot is sized as the channel
+/// backend's (a stamp beside the item), the larger of the two stores.
+pub(crate) fn check_store_fits<R>(max_size: usize) -> Result<(), BuildError> {
+    let mut probe: Vec<(usize, std::mem::MaybeUninit<Item<R>>)> = Vec::new();
+    probe.try_reserve_exact(max_size).map_err(|_| {
+        BuildError::new(
+            "max_size",
+            "the idle store for this many resources could not be allocated",
+        )
+    })
 }
 
 /// Nanoseconds from `earlier` to `later`, saturating (in 64-bit steps:
