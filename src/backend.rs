@@ -91,8 +91,7 @@ macro_rules! backend {
             /// ```
             pub fn build(self) -> Result<$pool<M>, $crate::BuildError> {
                 let (manager, config) = self.into_parts()?;
-                $crate::shared::check_store_fits::<M::Resource>(config.max_size)?;
-                let shared = $crate::sync::Arc::new(Engine::new(manager, config));
+                let shared = $crate::sync::Arc::new(Engine::new(manager, config)?);
                 $crate::maintenance::start(&shared)?;
                 Ok($pool { shared })
             }

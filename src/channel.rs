@@ -25,8 +25,13 @@ impl<T: Send> Store<T> for ChannelStore<T> {
     const UNLOCKED: bool = true;
     type Locked = ();
 
-    fn with_capacity(capacity: usize) -> (Self, ()) {
-        (ChannelStore(Channel::bounded(capacity)), ())
+    fn with_capacity(capacity: usize) -> Option<(Self, ())> {
+        // The channel aborts if it cannot allocate its slots (each a stamp
+        // beside the item): the same amount is tried, and freed, first.
+        let mut probe: Vec<(usize, std::mem::MaybeUninit<T>)> = Vec::new();
+        probe.try_reserve_exact(capacity).ok()?;
+        drop(probe);
+        Some((ChannelStore(Channel::bounded(capacity)), ()))
     }
 
     fn pop(&self, _: &mut ()) -> Option<T> {

@@ -79,7 +79,8 @@ impl<M, P> Builder<M, P> {
 
     /// The most resources alive at once, counting ones being created or
     /// dropped. Must be at least 1 and at most 1,048,576: the idle store is
-    /// allocated for `max_size` resources when the pool is built, so that
+    /// allocated for `max_size` resources (a quarter more for
+    /// [`StackPool`](crate::StackPool)) when the pool is built, so that
     /// nothing allocates later (a store too large for memory is a
     /// [`BuildError`](crate::BuildError)). Defaults to 10.
     ///

@@ -132,20 +132,6 @@ fn generation_tag(generation: u64) -> Generation {
     TOP_BIT | (generation as u32)
 }
 
-/// Checks that the idle store for `max_size` resources can be allocated, by
-/// allocating (and freeing) that much first: a `max_size` too large for
-/// memory is a `BuildError`, not an abort. Each slot is sized as the channel
-/// backend's (a stamp beside the item), the larger of the two stores.
-pub(crate) fn check_store_fits<R>(max_size: usize) -> Result<(), BuildError> {
-    let mut probe: Vec<(usize, std::mem::MaybeUninit<Item<R>>)> = Vec::new();
-    probe.try_reserve_exact(max_size).map_err(|_| {
-        BuildError::new(
-            "max_size",
-            "the idle store for this many resources could not be allocated",
-        )
-    })
-}
-
 /// Nanoseconds from `earlier` to `later`, saturating (in 64-bit steps:
 /// `Duration::as_nanos` works in 128 bits).
 fn nanos_between(earlier: Instant, later: Instant) -> u64 {
@@ -184,8 +170,9 @@ pub(crate) trait Store<T>: Send + Sync + Sized {
     /// The part of the store kept inside the pool's lock.
     type Locked: Send;
 
-    /// A store for `capacity` idle resources.
-    fn with_capacity(capacity: usize) -> (Self, Self::Locked);
+    /// A store for `capacity` idle resources, allocated now; `None` if
+    /// that much memory cannot be allocated.
+    fn with_capacity(capacity: usize) -> Option<(Self, Self::Locked)>;
     /// Takes the idle resource next in the backend's order, under the lock.
     fn pop(&self, locked: &mut Self::Locked) -> Option<T>;
     /// Takes the idle resource that has been idle longest, under the lock.
@@ -292,9 +279,16 @@ type Locked<'a, M, S> = MutexGuard<
 >;
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
-    pub(crate) fn new(manager: M, config: Config) -> Self {
-        let (store, idle) = S::with_capacity(config.max_size);
-        Self {
+    /// The engine for a checked config; a `BuildError` if the idle store
+    /// for `max_size` resources cannot be allocated (rather than an abort).
+    pub(crate) fn new(manager: M, config: Config) -> Result<Self, BuildError> {
+        let (store, idle) = S::with_capacity(config.max_size).ok_or_else(|| {
+            BuildError::new(
+                "max_size",
+                "the idle store for this many resources could not be allocated",
+            )
+        })?;
+        Ok(Self {
             manager,
             config,
             store,
@@ -319,7 +313,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             jitter_draws: AtomicU64::new(0),
             ticker: Arc::new(Ticker::new()),
             epoch: now(),
-        }
+        })
     }
 
     /// Nanoseconds from the pool's epoch to `at`, as items keep their expiry
