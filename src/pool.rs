@@ -110,7 +110,8 @@ pub trait Pool: Send + Sync {
     /// lifetime or idle timeout, then creates until `min_idle` are idle.
     /// After a failed create, further passes wait before creating again
     /// (10 ms, doubling to 5 s, reset by a success); a create that panics
-    /// counts as failed. Resources lent out are never touched. The
+    /// counts as failed. The drops are skipped while a
+    /// [`retain`](Pool::retain) runs. Resources lent out are never touched. The
     /// maintenance thread, if configured, calls this, and goes on to the
     /// next pass after one that panics.
     ///
@@ -159,9 +160,11 @@ pub trait Pool: Send + Sync {
     fn fill(&self, n: usize) -> GetResult<(), Self::Manager>;
 
     /// Drops the idle resources for which `keep` returns false. `keep` runs
-    /// outside the pool's lock, at most once on each resource, and on every
-    /// resource idle when the call starts that is not taken by a get
-    /// meanwhile, or judged by a maintenance pass running at the same time.
+    /// outside the pool's lock, once on each resource idle when the call
+    /// starts that a get does not take meanwhile. Calls run one at a time
+    /// (a second waits for the first; a maintenance pass skips its sweep
+    /// meanwhile), and `keep` must not call `retain` on the same pool: that
+    /// panics instead of waiting for itself.
     ///
     /// # Examples
     ///

@@ -79,6 +79,17 @@ impl<T: Send> Store<T> for StackStore {
         item
     }
 
+    fn unpop_oldest(&self, idle: &mut Stack<T>, item: T) -> Result<(), T> {
+        match idle.taken.checked_sub(1) {
+            Some(below) => {
+                idle.slots[below] = Some(item);
+                idle.taken = below;
+                Ok(())
+            }
+            None => Err(item),
+        }
+    }
+
     fn push(&self, idle: &mut Stack<T>, item: T) -> Result<(), T> {
         let mut slot = Some(item);
         match self.push_from(idle, &mut slot) {

@@ -25,7 +25,13 @@
 mod imp {
     pub(crate) use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
+    pub(crate) use std::thread::ThreadId;
     pub(crate) use std::time::Instant;
+
+    /// The calling thread's id.
+    pub(crate) fn current_thread() -> ThreadId {
+        std::thread::current().id()
+    }
 
     use std::cell::Cell;
     use std::sync::PoisonError;
@@ -182,6 +188,12 @@ mod imp {
 mod imp {
     pub(crate) use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::thread::ThreadId;
+
+    /// The calling model thread's id (loom).
+    pub(crate) fn current_thread() -> ThreadId {
+        loom::thread::current().id()
+    }
 
     use std::collections::VecDeque;
     use std::time::Duration;

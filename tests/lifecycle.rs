@@ -434,6 +434,101 @@ fn retain_judges_each_resource_at_most_once<P: TestPool>() {
     assert_eq!(pool.status().idle, 2);
 }
 
+fn retains_run_one_at_a_time<P: TestPool>() {
+    let (pool, _) = pool::<P>(4);
+    pool.fill(4).unwrap();
+    let (started, started_seen) = mpsc::channel();
+    let (go, go_seen) = mpsc::channel::<()>();
+    let (first_calls, second_calls) = (Mutex::new(0), Mutex::new(0));
+    thread::scope(|scope| {
+        let (pool, first_calls, second_calls) = (&pool, &first_calls, &second_calls);
+        let first = scope.spawn(move || {
+            pool.retain(|_| {
+                *first_calls.lock().unwrap() += 1;
+                if *first_calls.lock().unwrap() == 1 {
+                    started.send(()).unwrap();
+                    go_seen.recv().unwrap();
+                }
+                false
+            })
+        });
+        started_seen.recv().unwrap();
+        let second = scope.spawn(move || {
+            pool.retain(|_| {
+                *second_calls.lock().unwrap() += 1;
+                true
+            })
+        });
+        // Whether or not the second has started waiting, it runs after.
+        thread::sleep(MS * 20);
+        go.send(()).unwrap();
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+    assert_eq!(*first_calls.lock().unwrap(), 4, "the first saw every one");
+    assert_eq!(*second_calls.lock().unwrap(), 0, "then none was left");
+    let status = pool.status();
+    assert_eq!((status.idle, status.discarded), (0, 4), "{status:?}");
+}
+
+fn a_retain_inside_keep_panics<P: TestPool>() {
+    let (pool, manager) = pool::<P>(2);
+    pool.fill(2).unwrap();
+    let message = common::expect_panic(|| {
+        pool.retain(|_| {
+            pool.retain(|_| true);
+            true
+        })
+    });
+    assert!(message.contains("called from inside a sweep"), "{message}");
+    // The resource being judged was dropped; the pool goes on.
+    assert_eq!(manager.counters.dropped.load(SeqCst), 1);
+    pool.retain(|_| true);
+    assert_eq!(pool.status().idle, 1);
+}
+
+/// A sweep puts every resource back in order, also with a get, and a
+/// maintenance pass (which skips its sweep), inside it.
+fn sweeps_keep_the_order<P: TestPool>() {
+    // Resources 0 to 3, released in that order.
+    let released = || {
+        let (pool, _) = custom::<P>(|b| b.max_size(4).idle_timeout(Duration::from_secs(3600)));
+        drop((0..4).map(|_| pool.get().unwrap()).collect::<Vec<_>>());
+        pool
+    };
+    let pool = released();
+    let mut first = true;
+    pool.retain(|_| {
+        if std::mem::take(&mut first) {
+            pool.maintain();
+        }
+        true
+    });
+    let order = |pool: &P| {
+        let guards: Vec<_> = std::iter::from_fn(|| pool.try_get().unwrap()).collect();
+        guards.iter().map(|guard| guard.id).collect::<Vec<_>>()
+    };
+    let lifo = P::NAME == "stack";
+    let expected = if lifo { [3, 2, 1, 0] } else { [0, 1, 2, 3] };
+    assert_eq!(order(&pool), expected);
+    // A get during the sweep takes the next in line; the stack's order
+    // holds for the rest (the channel's moves the first judged one back).
+    let pool = released();
+    let mut taken = None;
+    pool.retain(|_| {
+        if taken.is_none() {
+            taken = Some(Pooled::detach(pool.try_get().unwrap().unwrap()).id);
+        }
+        true
+    });
+    let (taken, rest) = (taken.unwrap(), order(&pool));
+    if lifo {
+        assert_eq!((taken, rest), (3, vec![2, 1, 0]));
+    } else {
+        assert_eq!((taken, rest), (1, vec![2, 3, 0]));
+    }
+}
+
 both!(
     builder_rejects_contradictions,
     build_creates_nothing,
@@ -460,4 +555,7 @@ both!(
     the_maintenance_thread_outlives_a_panicking_drop,
     a_create_under_way_during_reset_is_not_kept,
     retain_judges_each_resource_at_most_once,
+    retains_run_one_at_a_time,
+    a_retain_inside_keep_panics,
+    sweeps_keep_the_order,
 );

@@ -47,9 +47,9 @@
 //!   empty queue calls `yield_now` and retries.
 //! - The W3 reference is no pool: each operation creates a resource and
 //!   reads `Instant::now()` for its creation time, as zeropool (for
-//!   `Pooled::created_at`, and lifetimes) and every bounded peer do on each
-//!   create. It is the least such a pool's W3 operation can cost here, and
-//!   no target compares with it.
+//!   `Pooled::created_at`, and lifetimes), r2d2, deadpool `managed` and bb8
+//!   do on each create. It is the least such a pool's W3 operation can cost
+//!   here, and no target compares with it.
 //!
 //! # Measurements
 //!
@@ -1110,7 +1110,7 @@ fn floor_subject<F: BlockingPool + 'static>(floor: F, discard: bool, max_size: u
 
 /// A create and one read of the clock, with no pool around them: the least
 /// a W3 operation costs a pool that records each resource's creation time
-/// (zeropool for `Pooled::created_at`, and every bounded peer).
+/// (zeropool for `Pooled::created_at`; r2d2, deadpool `managed` and bb8).
 struct ClockReference {
     creates: Creates,
 }

@@ -6,31 +6,23 @@
 //!
 //! A sweep visits each idle resource once by taking the oldest out under the
 //! lock, judging it outside the lock, and putting it back at the young end:
-//! after one round the order is as before, and no list is allocated. Each
-//! sweep has a number, and marks what it judged with it: a get taking one of
-//! the resources meanwhile brings a judged one round to the old end before
-//! the sweep's rounds are up, and the mark ends the sweep there instead of
-//! judging it twice. Of two sweeps at once (`retain` and the maintenance
-//! thread), the earlier one ends at a resource the later one judged: each
-//! resource idle when both started is judged by one of them or both, never
-//! twice by one. A resource out for judging still holds
-//! its slot, so capacity is never exceeded; concurrent gets simply do not
-//! see it meanwhile. Resources lent out are never touched: they are judged
-//! when released.
+//! after one round the order is as before, and no list is allocated. One
+//! sweep runs at a time: `retain` waits for a running one, a maintenance pass
+//! skips its sweep. Each sweep has a number, and marks what it judged with
+//! it: a get taking one of the resources meanwhile brings a judged one round
+//! to the old end before the sweep's rounds are up, and the mark ends the
+//! sweep there instead of judging it twice. The stack puts that one back
+//! where it was; the channel cannot, so it goes to the young end. A
+//! resource out for judging still holds its slot, so capacity is never
+//! exceeded; concurrent gets simply do not see it meanwhile. Resources lent
+//! out are never touched: they are judged when released.
 
 use std::time::Duration;
 
 use super::{Doomed, Item, Retire, Shared, Store, CLOSED};
 use crate::pool::GetResult;
-use crate::sync::{fence, now, Ordering};
+use crate::sync::{current_thread, fence, now, Ordering};
 use crate::{Error, Manager};
-
-/// Whether an item marked by sweep `swept` was judged by sweep `pass` or
-/// one started after it. Sweep numbers wrap at 2^32, compared as a window
-/// of 2^31 sweeps (an item not judged by any of that many is misread).
-fn judged_since(swept: u32, pass: u32) -> bool {
-    (swept.wrapping_sub(pass) as i32) >= 0
-}
 
 /// The first back-off after a failed create in the maintenance pass.
 const BACKOFF_START: Duration = Duration::from_millis(10);
@@ -107,57 +99,43 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 
     /// Drops the idle resources for which `keep` is false.
     pub(crate) fn retain(&self, mut keep: impl FnMut(&mut M::Resource) -> bool) {
-        self.sweep(|item, _| (!keep(&mut item.resource)).then_some(Retire::Discarded));
+        if let Some(turn) = self.sweep_turn(true) {
+            turn.sweep(|item, _| (!keep(&mut item.resource)).then_some(Retire::Discarded));
+        }
     }
 
-    /// Visits each idle resource once; `verdict` (run outside the lock, given
-    /// how many others stay idle) says why to drop it, or `None` to keep it.
-    fn sweep(&self, mut verdict: impl FnMut(&mut Item<M::Resource>, usize) -> Option<Retire>) {
-        let pass = self.sweeps.fetch_add(1, Ordering::Relaxed).wrapping_add(1) as u32;
-        let rounds = {
-            let state = self.state.lock();
-            self.store.len(&state.idle)
-        };
-        for _ in 0..rounds {
-            let (mut item, idle_left) = {
-                let mut state = self.state.lock();
-                if state.closed {
-                    return;
-                }
-                match self.store.pop_oldest(&mut state.idle) {
-                    Some(item) => (item, self.store.len(&state.idle)),
-                    None => return,
-                }
-            };
-            if judged_since(item.swept, pass) {
-                // Kept by this sweep (or a later one) and come round again:
-                // gets took some of the others meanwhile, and every one
-                // idle at the start has been judged.
-                self.put_back(item);
-                return;
-            }
-            item.swept = pass;
-            // A panicking verdict drops the resource and frees its slot.
-            let mut slot = Some(item);
-            let mut doomed = Doomed::new(self, &mut slot, Retire::Discarded);
-            match verdict(doomed.item_mut(), idle_left) {
-                Some(why) => {
-                    doomed.why = why;
-                    drop(doomed);
-                }
+    /// Makes the calling thread the pool's one sweeper, waiting for a sweep
+    /// already running if `wait` (else `None`). A `retain` called from
+    /// inside a sweep on the same thread would wait for itself: it panics.
+    fn sweep_turn(&self, wait: bool) -> Option<SweepTurn<'_, M, S>> {
+        let me = current_thread();
+        let mut state = self.state.lock();
+        loop {
+            match state.sweeper {
                 None => {
-                    doomed.keep();
-                    if let Some(item) = slot {
-                        self.put_back(item);
-                    }
+                    state.sweeper = Some(me);
+                    return Some(SweepTurn { shared: self });
                 }
+                Some(_) if !wait => return None,
+                Some(sweeper) if sweeper == me => {
+                    drop(state);
+                    panic!("zeropool: `retain` called from inside a sweep (`retain`'s `keep`, or a drop during one) of the same pool");
+                }
+                Some(_) => state = self.swept.wait(state, None),
             }
         }
+    }
+
+    /// Ends a sweep: the next may start.
+    fn end_sweep(&self) {
+        self.state.lock().sweeper = None;
+        self.swept.notify_all();
     }
 
     /// One maintenance pass: drops idle resources past their lifetime or idle
     /// timeout (never taking idle below `min_idle` for the idle timeout),
     /// then creates until `min_idle` are idle, backing off after failures.
+    /// The sweep is skipped while another runs (a `retain`).
     pub(crate) fn maintain(&self) {
         self.maintain_while(|| true);
     }
@@ -168,10 +146,10 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         if self.is_closed() {
             return;
         }
-        if self.tracks_time() {
+        if let Some(turn) = self.tracks_time().then(|| self.sweep_turn(false)).flatten() {
             let current = now();
             let (min_idle, idle_timeout) = (self.config.min_idle, self.config.idle_timeout);
-            self.sweep(|item, idle_left| {
+            turn.sweep(|item, idle_left| {
                 if self.expired(item, current) {
                     return Some(Retire::Expired);
                 }
@@ -251,6 +229,78 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             };
             let item = self.create(reservation, false)?;
             self.put_back(item);
+        }
+    }
+}
+
+/// The pool's one sweep running, on this thread; ended when dropped (also
+/// by a panic).
+struct SweepTurn<'a, M: Manager, S: Store<Item<M::Resource>>> {
+    shared: &'a Shared<M, S>,
+}
+
+impl<M: Manager, S: Store<Item<M::Resource>>> Drop for SweepTurn<'_, M, S> {
+    fn drop(&mut self) {
+        self.shared.end_sweep();
+    }
+}
+
+impl<M: Manager, S: Store<Item<M::Resource>>> SweepTurn<'_, M, S> {
+    /// Visits each idle resource once; `verdict` (run outside the lock, given
+    /// how many others stay idle) says why to drop it, or `None` to keep it.
+    fn sweep(self, mut verdict: impl FnMut(&mut Item<M::Resource>, usize) -> Option<Retire>) {
+        let shared = self.shared;
+        let pass = shared
+            .sweeps
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1) as u32;
+        let rounds = {
+            let state = shared.state.lock();
+            shared.store.len(&state.idle)
+        };
+        for _ in 0..rounds {
+            let (mut item, idle_left) = {
+                let mut state = shared.state.lock();
+                if state.closed {
+                    return;
+                }
+                let Some(item) = shared.store.pop_oldest(&mut state.idle) else {
+                    return;
+                };
+                if item.swept == pass {
+                    // Kept by this sweep and come round again: gets took some
+                    // of the others meanwhile, and every one idle at the start
+                    // has been judged. It goes back where it was, unless
+                    // someone waits for it or the store cannot.
+                    let item = match state.waiters.len() {
+                        0 => match shared.store.unpop_oldest(&mut state.idle, item) {
+                            Ok(()) => return,
+                            Err(item) => item,
+                        },
+                        _ => item,
+                    };
+                    drop(state);
+                    shared.put_back(item);
+                    return;
+                }
+                (item, shared.store.len(&state.idle))
+            };
+            item.swept = pass;
+            // A panicking verdict drops the resource and frees its slot.
+            let mut slot = Some(item);
+            let mut doomed = Doomed::new(shared, &mut slot, Retire::Discarded);
+            match verdict(doomed.item_mut(), idle_left) {
+                Some(why) => {
+                    doomed.why = why;
+                    drop(doomed);
+                }
+                None => {
+                    doomed.keep();
+                    if let Some(item) = slot {
+                        shared.put_back(item);
+                    }
+                }
+            }
         }
     }
 }

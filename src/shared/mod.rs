@@ -57,7 +57,8 @@ pub(crate) use checkout::Patience;
 
 use crate::config::Config;
 use crate::sync::{
-    now, Arc, AtomicU64, AtomicUsize, Condvar, Instant, Mutex, MutexGuard, Ordering, Ticker,
+    now, Arc, AtomicU64, AtomicUsize, Condvar, Instant, Mutex, MutexGuard, Ordering, ThreadId,
+    Ticker,
 };
 use crate::waiters::{Grant, WaitQueue, Wake, STRIPES};
 use crate::{BuildError, Manager, Status};
@@ -177,6 +178,12 @@ pub(crate) trait Store<T>: Send + Sync + Sized {
     fn pop(&self, locked: &mut Self::Locked) -> Option<T>;
     /// Takes the idle resource that has been idle longest, under the lock.
     fn pop_oldest(&self, locked: &mut Self::Locked) -> Option<T>;
+    /// Puts back, in the same critical section, what `pop_oldest` just
+    /// took, where it was. Err: this store cannot (a channel has no front
+    /// door).
+    fn unpop_oldest(&self, _locked: &mut Self::Locked, item: T) -> Result<(), T> {
+        Err(item)
+    }
     /// Keeps an idle resource, under the lock. Err: no room (never expected:
     /// the store holds `max_size`, and idle never exceeds `size`).
     fn push(&self, locked: &mut Self::Locked, item: T) -> Result<(), T>;
@@ -245,6 +252,8 @@ struct State<L, T> {
     /// The maintenance pass's create back-off, and when it may try again.
     backoff: Duration,
     retry_at: Option<Instant>,
+    /// The thread running a sweep (`retain`, maintenance), if one runs.
+    sweeper: Option<ThreadId>,
 }
 
 /// The engine behind a pool handle.
@@ -256,6 +265,8 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     wakers: [Condvar; STRIPES],
     /// Notified when the pool is closed and its last slot frees.
     drained: Condvar,
+    /// Notified when a sweep ends.
+    swept: Condvar,
     /// Waiter count plus `CLOSED` and `STARVING`; see the module notes.
     signal: AtomicUsize,
     /// Gets served with an idle resource.
@@ -302,9 +313,11 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 counters: Counters::default(),
                 backoff: Duration::ZERO,
                 retry_at: None,
+                sweeper: None,
             }),
             wakers: std::array::from_fn(|_| Condvar::new()),
             drained: Condvar::new(),
+            swept: Condvar::new(),
             signal: AtomicUsize::new(0),
             idle_gets: AtomicU64::new(0),
             generation: AtomicU64::new(0),
