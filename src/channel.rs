@@ -38,7 +38,7 @@ impl<T: Send> Store<T> for ChannelStore<T> {
         self.0.try_recv()
     }
 
-    fn pop_oldest(&self, _: &mut ()) -> Option<T> {
+    fn take_swept(&self, _: &mut ()) -> Option<T> {
         self.0.try_recv()
     }
 

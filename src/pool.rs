@@ -164,7 +164,9 @@ pub trait Pool: Send + Sync {
     /// starts that a get does not take meanwhile. Calls run one at a time
     /// (a second waits for the first; a maintenance pass skips its sweep
     /// meanwhile), and `keep` must not call `retain` on the same pool: that
-    /// panics instead of waiting for itself.
+    /// panics instead of waiting for itself. As with a lock, a `keep` that
+    /// waits for another thread's `retain` of this pool, or for a `retain`
+    /// of a pool whose `keep` waits for this one, never returns.
     ///
     /// # Examples
     ///

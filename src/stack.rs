@@ -10,7 +10,8 @@
 //! The idle `Vec` lives inside the engine's lock, preallocated to a quarter
 //! more than `max_size` (see [`Stack`]), so a get is one lock, one pop, one
 //! unlock, and a release one lock, one push, one unlock; neither ever
-//! reallocates, and a sweep takes each resource out in constant time.
+//! reallocates. A sweep judges each resource where it lies, so the order
+//! of the stack is kept, also for resources released meanwhile.
 
 use crate::shared::Store;
 
@@ -18,17 +19,74 @@ use crate::shared::Store;
 #[derive(Debug)]
 pub(crate) struct StackStore;
 
-/// Idle resources, oldest at the bottom. Gets and releases use the top; a
-/// sweep takes the oldest from the bottom, leaving an empty slot there
-/// instead of moving the others down. Empty slots exist only below every
-/// resource, and are dropped in one move when a release finds the `Vec`
-/// full; it has room for a quarter more than `max_size`, so that happens
-/// at most once every `max_size / 4` sweep steps.
+/// Idle resources, oldest at the bottom; gets and releases use the top.
+///
+/// A sweep walks up from the bottom with a cursor: it takes a resource out
+/// for judging and leaves an empty slot (`None`) in its place, which the
+/// resource fills again if kept, so the order never changes, whatever is
+/// pushed or popped above meanwhile. A dropped one leaves its slot empty.
+/// A pop skips empty slots; a push that finds the `Vec` full removes them
+/// all in one pass. The `Vec` has room for a quarter more than `max_size`
+/// and idle resources never exceed `max_size`, so that pass comes at most
+/// once every `max_size / 4` drops and costs O(`max_size`).
 #[derive(Debug)]
 pub(crate) struct Stack<T> {
     slots: Vec<Option<T>>,
-    /// How many slots at the bottom are empty.
-    taken: usize,
+    /// How many slots are empty.
+    empty: usize,
+    /// Where the running sweep looks next.
+    cursor: usize,
+    /// The empty slot of the resource out for judging, if it can go back.
+    out: Option<usize>,
+}
+
+impl<T> Stack<T> {
+    /// Pops the top resource, skipping empty slots.
+    #[inline]
+    fn pop_top(&mut self) -> Option<T> {
+        match self.slots.pop() {
+            Some(Some(item)) => Some(item),
+            Some(None) => self.pop_below_empty(),
+            None => None,
+        }
+    }
+
+    /// [`pop_top`](Self::pop_top) once an empty slot was popped: the empty
+    /// slots below it go too. One popped that held the place of a resource
+    /// out for judging sends that one to the top when kept.
+    #[cold]
+    #[inline(never)]
+    fn pop_below_empty(&mut self) -> Option<T> {
+        loop {
+            self.empty -= 1;
+            if self.out == Some(self.slots.len()) {
+                self.out = None;
+            }
+            match self.slots.pop() {
+                Some(Some(item)) => return Some(item),
+                Some(None) => continue,
+                None => return None,
+            }
+        }
+    }
+
+    /// Removes every empty slot (the one of a resource out for judging too:
+    /// it goes to the top when kept). False if there was none.
+    #[cold]
+    fn compact(&mut self) -> bool {
+        if self.empty == 0 {
+            return false;
+        }
+        let cursor = self.cursor.min(self.slots.len());
+        self.cursor = self.slots[..cursor]
+            .iter()
+            .filter(|slot| slot.is_some())
+            .count();
+        self.slots.retain(Option::is_some);
+        self.empty = 0;
+        self.out = None;
+        true
+    }
 }
 
 impl<T: Send> Store<T> for StackStore {
@@ -40,21 +98,18 @@ impl<T: Send> Store<T> for StackStore {
         slots
             .try_reserve_exact(capacity.checked_add(capacity.div_ceil(4))?)
             .ok()?;
-        Some((StackStore, Stack { slots, taken: 0 }))
+        let stack = Stack {
+            slots,
+            empty: 0,
+            cursor: 0,
+            out: None,
+        };
+        Some((StackStore, stack))
     }
 
     #[inline]
     fn pop(&self, idle: &mut Stack<T>) -> Option<T> {
-        match idle.slots.pop() {
-            Some(Some(item)) => Some(item),
-            Some(None) => {
-                // Only empty slots were left.
-                idle.slots.clear();
-                idle.taken = 0;
-                None
-            }
-            None => None,
-        }
+        idle.pop_top()
     }
 
     #[inline]
@@ -65,28 +120,38 @@ impl<T: Send> Store<T> for StackStore {
                 true
             }
             Some(None) => {
-                idle.slots.clear();
-                idle.taken = 0;
-                false
+                *slot = idle.pop_below_empty();
+                slot.is_some()
             }
             None => false,
         }
     }
 
-    fn pop_oldest(&self, idle: &mut Stack<T>) -> Option<T> {
-        let item = idle.slots.get_mut(idle.taken)?.take();
-        idle.taken += 1;
-        item
+    fn start_sweep(&self, idle: &mut Stack<T>) {
+        idle.cursor = 0;
+        idle.out = None;
     }
 
-    fn unpop_oldest(&self, idle: &mut Stack<T>, item: T) -> Result<(), T> {
-        match idle.taken.checked_sub(1) {
-            Some(below) => {
-                idle.slots[below] = Some(item);
-                idle.taken = below;
+    fn take_swept(&self, idle: &mut Stack<T>) -> Option<T> {
+        while let Some(slot) = idle.slots.get_mut(idle.cursor) {
+            idle.cursor += 1;
+            if let Some(item) = slot.take() {
+                idle.empty += 1;
+                idle.out = Some(idle.cursor - 1);
+                return Some(item);
+            }
+        }
+        None
+    }
+
+    fn return_swept(&self, idle: &mut Stack<T>, item: T) -> Result<(), T> {
+        match idle.out.take() {
+            Some(index) => {
+                idle.slots[index] = Some(item);
+                idle.empty -= 1;
                 Ok(())
             }
-            None => Err(item),
+            None => self.push(idle, item),
         }
     }
 
@@ -99,12 +164,12 @@ impl<T: Send> Store<T> for StackStore {
     }
 
     fn len(&self, idle: &Stack<T>) -> usize {
-        idle.slots.len() - idle.taken
+        idle.slots.len() - idle.empty
     }
 
     #[inline]
     fn push_from(&self, idle: &mut Stack<T>, slot: &mut Option<T>) -> bool {
-        if idle.slots.len() == idle.slots.capacity() && !make_room(idle) {
+        if idle.slots.len() == idle.slots.capacity() && !idle.compact() {
             return false;
         }
         if let Some(item) = slot.take() {
@@ -112,18 +177,6 @@ impl<T: Send> Store<T> for StackStore {
         }
         true
     }
-}
-
-/// Drops the empty slots at the bottom of a full stack. False if it had
-/// none (never expected: idle resources never exceed `max_size`).
-#[cold]
-fn make_room<T>(idle: &mut Stack<T>) -> bool {
-    if idle.taken == 0 {
-        return false;
-    }
-    idle.slots.drain(..idle.taken);
-    idle.taken = 0;
-    true
 }
 
 crate::backend::backend! {
@@ -223,37 +276,78 @@ mod tests {
     }
 
     #[test]
-    fn a_sweep_round_keeps_the_order_and_never_reallocates() {
+    fn a_sweep_keeps_the_order_and_never_reallocates() {
         let mut stack = filled(&[1, 2, 3, 4, 5, 6, 7, 8]);
         let capacity = stack.slots.capacity();
         for _ in 0..3 {
-            for _ in 0..8 {
-                let oldest = StackStore.pop_oldest(&mut stack).unwrap();
+            StackStore.start_sweep(&mut stack);
+            for expected in 1..=8 {
+                let item = StackStore.take_swept(&mut stack).unwrap();
+                assert_eq!(item, expected, "oldest first");
                 assert_eq!(StackStore.len(&stack), 7);
-                StackStore.push(&mut stack, oldest).unwrap();
+                StackStore.return_swept(&mut stack, item).unwrap();
             }
+            assert_eq!(StackStore.take_swept(&mut stack), None);
         }
         assert_eq!(stack.slots.capacity(), capacity);
         assert_eq!(drained(&mut stack), [8, 7, 6, 5, 4, 3, 2, 1]);
     }
 
     #[test]
-    fn empty_slots_at_the_bottom_are_not_resources() {
+    fn a_release_during_a_sweep_stays_on_top() {
         let mut stack = filled(&[1, 2, 3]);
-        assert_eq!(StackStore.pop_oldest(&mut stack), Some(1));
-        assert_eq!(StackStore.pop_oldest(&mut stack), Some(2));
+        StackStore.start_sweep(&mut stack);
+        let item = StackStore.take_swept(&mut stack).unwrap();
+        StackStore.push(&mut stack, 4).unwrap();
+        StackStore.return_swept(&mut stack, item).unwrap();
+        assert_eq!(drained(&mut stack), [4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn dropped_ones_leave_empty_slots_that_are_not_resources() {
+        let mut stack = filled(&[1, 2, 3]);
+        StackStore.start_sweep(&mut stack);
+        assert_eq!(StackStore.take_swept(&mut stack), Some(1));
+        assert_eq!(StackStore.take_swept(&mut stack), Some(2));
         assert_eq!(StackStore.len(&stack), 1);
         assert_eq!(StackStore.pop(&mut stack), Some(3));
         assert_eq!(StackStore.pop(&mut stack), None);
-        assert_eq!(StackStore.pop_oldest(&mut stack), None);
+        assert_eq!(StackStore.take_swept(&mut stack), None);
         assert_eq!(StackStore.len(&stack), 0);
-        // Full of resources again, with room made as needed.
-        for item in 4..7 {
-            StackStore.push(&mut stack, item).unwrap();
-        }
-        assert_eq!(StackStore.pop_oldest(&mut stack), Some(4));
-        StackStore.push(&mut stack, 7).unwrap();
-        assert_eq!(drained(&mut stack), [7, 6, 5]);
+    }
+
+    #[test]
+    fn a_full_stack_drops_its_empty_slots_mid_sweep() {
+        // Room for 5: 1 and 2 are taken (1 dropped, 2 out), two releases
+        // fill the Vec, a third makes room by removing the empty slots.
+        let mut stack = filled(&[1, 2, 3, 4]);
+        assert_eq!(stack.slots.capacity(), 5);
+        StackStore.start_sweep(&mut stack);
+        assert_eq!(StackStore.take_swept(&mut stack), Some(1));
+        let out = StackStore.take_swept(&mut stack).unwrap();
+        StackStore.push(&mut stack, 10).unwrap();
+        StackStore.push(&mut stack, 11).unwrap();
+        assert_eq!(StackStore.len(&stack), 4);
+        // Its slot went with the others: the kept one goes to the top.
+        StackStore.return_swept(&mut stack, out).unwrap();
+        assert_eq!(
+            StackStore.take_swept(&mut stack),
+            Some(3),
+            "the sweep goes on"
+        );
+        assert_eq!(StackStore.len(&stack), 4);
+    }
+
+    #[test]
+    fn a_popped_empty_slot_sends_its_resource_to_the_top() {
+        let mut stack = filled(&[1, 2]);
+        StackStore.start_sweep(&mut stack);
+        let out = StackStore.take_swept(&mut stack).unwrap();
+        assert_eq!(StackStore.pop(&mut stack), Some(2));
+        assert_eq!(StackStore.pop(&mut stack), None, "only the empty slot left");
+        StackStore.push(&mut stack, 3).unwrap();
+        StackStore.return_swept(&mut stack, out).unwrap();
+        assert_eq!(drained(&mut stack), [1, 3]);
     }
 
     #[test]

@@ -527,6 +527,22 @@ fn sweeps_keep_the_order<P: TestPool>() {
     } else {
         assert_eq!((taken, rest), (1, vec![2, 3, 0]));
     }
+    // A release during the sweep: the stack keeps it on top; the channel
+    // puts what the sweep kept behind it.
+    let (pool, _) = custom::<P>(|b| b.max_size(5));
+    let mut held: Vec<_> = (0..5).map(|_| pool.get().unwrap()).collect();
+    let mut last = held.pop();
+    drop(held);
+    pool.retain(|_| {
+        drop(last.take());
+        true
+    });
+    let expected = if lifo {
+        [4, 3, 2, 1, 0]
+    } else {
+        [4, 0, 1, 2, 3]
+    };
+    assert_eq!(order(&pool), expected);
 }
 
 both!(

@@ -4,18 +4,20 @@
 //!
 //! # Implementation notes
 //!
-//! A sweep visits each idle resource once by taking the oldest out under the
-//! lock, judging it outside the lock, and putting it back at the young end:
-//! after one round the order is as before, and no list is allocated. One
-//! sweep runs at a time: `retain` waits for a running one, a maintenance pass
-//! skips its sweep. Each sweep has a number, and marks what it judged with
-//! it: a get taking one of the resources meanwhile brings a judged one round
-//! to the old end before the sweep's rounds are up, and the mark ends the
-//! sweep there instead of judging it twice. The stack puts that one back
-//! where it was; the channel cannot, so it goes to the young end. A
-//! resource out for judging still holds its slot, so capacity is never
-//! exceeded; concurrent gets simply do not see it meanwhile. Resources lent
-//! out are never touched: they are judged when released.
+//! A sweep visits each idle resource once, oldest first, taking it out under
+//! the lock and judging it outside the lock; no list is allocated. One sweep
+//! runs at a time: `retain` waits for a running one, a maintenance pass
+//! skips its sweep. The stack puts a resource it keeps back where it was
+//! (see `Stack`), so its order holds. The channel can only put it at the
+//! young end: after one round its order is as before, except that what was
+//! released meanwhile is now ahead of what the sweep judged. A sweep has a
+//! number and marks what it judged with it: when gets take some of the
+//! channel's resources meanwhile, a judged one comes round again before
+//! the sweep's rounds are up, and the mark ends the sweep there instead of
+//! judging it twice. A resource out for judging still holds its slot, so
+//! capacity is never exceeded; concurrent gets simply do not see it
+//! meanwhile. Resources lent out are never touched: they are judged when
+//! released.
 
 use std::time::Duration;
 
@@ -255,7 +257,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> SweepTurn<'_, M, S> {
             .fetch_add(1, Ordering::Relaxed)
             .wrapping_add(1) as u32;
         let rounds = {
-            let state = shared.state.lock();
+            let mut state = shared.state.lock();
+            shared.store.start_sweep(&mut state.idle);
             shared.store.len(&state.idle)
         };
         for _ in 0..rounds {
@@ -264,27 +267,19 @@ impl<M: Manager, S: Store<Item<M::Resource>>> SweepTurn<'_, M, S> {
                 if state.closed {
                     return;
                 }
-                let Some(item) = shared.store.pop_oldest(&mut state.idle) else {
+                let Some(item) = shared.store.take_swept(&mut state.idle) else {
                     return;
                 };
-                if item.swept == pass {
-                    // Kept by this sweep and come round again: gets took some
-                    // of the others meanwhile, and every one idle at the start
-                    // has been judged. It goes back where it was, unless
-                    // someone waits for it or the store cannot.
-                    let item = match state.waiters.len() {
-                        0 => match shared.store.unpop_oldest(&mut state.idle, item) {
-                            Ok(()) => return,
-                            Err(item) => item,
-                        },
-                        _ => item,
-                    };
-                    drop(state);
-                    shared.put_back(item);
-                    return;
-                }
                 (item, shared.store.len(&state.idle))
             };
+            if item.swept == pass {
+                // Kept by this sweep and come round again (the channel puts
+                // what it keeps at the young end): gets took some of the
+                // others meanwhile, and every one idle at the start has been
+                // judged.
+                shared.return_swept(item);
+                return;
+            }
             item.swept = pass;
             // A panicking verdict drops the resource and frees its slot.
             let mut slot = Some(item);
@@ -297,7 +292,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> SweepTurn<'_, M, S> {
                 None => {
                     doomed.keep();
                     if let Some(item) = slot {
-                        shared.put_back(item);
+                        shared.return_swept(item);
                     }
                 }
             }

@@ -176,13 +176,16 @@ pub(crate) trait Store<T>: Send + Sync + Sized {
     fn with_capacity(capacity: usize) -> Option<(Self, Self::Locked)>;
     /// Takes the idle resource next in the backend's order, under the lock.
     fn pop(&self, locked: &mut Self::Locked) -> Option<T>;
-    /// Takes the idle resource that has been idle longest, under the lock.
-    fn pop_oldest(&self, locked: &mut Self::Locked) -> Option<T>;
-    /// Puts back, in the same critical section, what `pop_oldest` just
-    /// took, where it was. Err: this store cannot (a channel has no front
-    /// door).
-    fn unpop_oldest(&self, _locked: &mut Self::Locked, item: T) -> Result<(), T> {
-        Err(item)
+    /// A sweep starts (one runs at a time), under the lock.
+    fn start_sweep(&self, _locked: &mut Self::Locked) {}
+    /// Takes out the next idle resource for the running sweep to judge,
+    /// oldest first, under the lock.
+    fn take_swept(&self, locked: &mut Self::Locked) -> Option<T>;
+    /// Puts back a resource the sweep kept, under the lock, with nobody
+    /// waiting and the pool open: where it was if the store can, else at
+    /// the young end. Err: no room (never expected).
+    fn return_swept(&self, locked: &mut Self::Locked, item: T) -> Result<(), T> {
+        self.push(locked, item)
     }
     /// Keeps an idle resource, under the lock. Err: no room (never expected:
     /// the store holds `max_size`, and idle never exceeds `size`).

@@ -70,6 +70,26 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
         self.put_back_from(&mut Some(item));
     }
 
+    /// Puts back a resource a sweep judged and kept: where it was if the
+    /// store can and nobody waits, else as [`put_back`](Self::put_back).
+    pub(super) fn return_swept(&self, item: Item<M::Resource>) {
+        if self.stale(&item) {
+            self.destroy(item, Retire::Discarded);
+            return;
+        }
+        let mut state = self.state.lock();
+        let item = if state.closed || state.waiters.len() > 0 {
+            item
+        } else {
+            match self.store.return_swept(&mut state.idle, item) {
+                Ok(()) => return,
+                Err(item) => item,
+            }
+        };
+        drop(state);
+        self.put_back_from(&mut Some(item));
+    }
+
     /// [`put_back`](Self::put_back) of a current resource, moved straight
     /// from `slot` to where it goes.
     #[inline]
