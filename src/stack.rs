@@ -24,9 +24,11 @@ pub(crate) struct StackStore;
 /// A sweep walks up from the bottom with a cursor: it takes a resource out
 /// for judging and leaves an empty slot (`None`) in its place, which the
 /// resource fills again if kept, so the order never changes, whatever is
-/// pushed or popped above meanwhile. A dropped one leaves its slot empty.
-/// A pop skips empty slots; a push that finds the `Vec` full removes them
-/// all in one pass. The `Vec` has room for a quarter more than `max_size`
+/// pushed or popped above meanwhile, unless gets pop the empty slot itself
+/// (every resource above it was taken): then a kept one goes on top. A
+/// dropped one leaves its slot empty. A pop skips empty slots; a push that
+/// finds the `Vec` full removes them in one pass (but the slot of a
+/// resource out for judging, which moves down with the others). The `Vec` has room for a quarter more than `max_size`
 /// and idle resources never exceed `max_size`, so that pass comes at most
 /// once every `max_size / 4` drops and costs O(`max_size`).
 #[derive(Debug)]
@@ -53,7 +55,8 @@ impl<T> Stack<T> {
 
     /// [`pop_top`](Self::pop_top) once an empty slot was popped: the empty
     /// slots below it go too. One popped that held the place of a resource
-    /// out for judging sends that one to the top when kept.
+    /// out for judging sends that one to the top when kept (tracking how far
+    /// the stack sinks afterwards would cost every pop).
     #[cold]
     #[inline(never)]
     fn pop_below_empty(&mut self) -> Option<T> {
@@ -70,21 +73,31 @@ impl<T> Stack<T> {
         }
     }
 
-    /// Removes every empty slot (the one of a resource out for judging too:
-    /// it goes to the top when kept). False if there was none.
+    /// Removes every empty slot but the one of a resource out for judging,
+    /// which moves down with the others. False if none could go (never
+    /// expected: with one out, at least two slots are empty when full).
     #[cold]
     fn compact(&mut self) -> bool {
-        if self.empty == 0 {
+        let reserved = usize::from(self.out.is_some());
+        if self.empty == reserved {
             return false;
         }
-        let cursor = self.cursor.min(self.slots.len());
-        self.cursor = self.slots[..cursor]
-            .iter()
-            .filter(|slot| slot.is_some())
-            .count();
-        self.slots.retain(Option::is_some);
-        self.empty = 0;
-        self.out = None;
+        let (cursor, out) = (self.cursor.min(self.slots.len()), self.out);
+        let (mut index, mut kept, mut below_cursor) = (0, 0, 0);
+        self.slots.retain(|slot| {
+            let keep = slot.is_some() || Some(index) == out;
+            if keep {
+                if Some(index) == out {
+                    self.out = Some(kept);
+                }
+                below_cursor += usize::from(index < cursor);
+                kept += 1;
+            }
+            index += 1;
+            keep
+        });
+        self.cursor = below_cursor;
+        self.empty = reserved;
         true
     }
 }
@@ -328,14 +341,11 @@ mod tests {
         StackStore.push(&mut stack, 10).unwrap();
         StackStore.push(&mut stack, 11).unwrap();
         assert_eq!(StackStore.len(&stack), 4);
-        // Its slot went with the others: the kept one goes to the top.
+        // Its slot moved down with the others, and it goes back there.
         StackStore.return_swept(&mut stack, out).unwrap();
-        assert_eq!(
-            StackStore.take_swept(&mut stack),
-            Some(3),
-            "the sweep goes on"
-        );
-        assert_eq!(StackStore.len(&stack), 4);
+        assert_eq!(StackStore.take_swept(&mut stack), Some(3));
+        StackStore.return_swept(&mut stack, 3).unwrap();
+        assert_eq!(drained(&mut stack), [11, 10, 4, 3, 2]);
     }
 
     #[test]
