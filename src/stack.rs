@@ -27,10 +27,11 @@ pub(crate) struct StackStore;
 /// pushed or popped above meanwhile, unless gets pop the empty slot itself
 /// (every resource above it was taken): then a kept one goes on top. A
 /// dropped one leaves its slot empty. A pop skips empty slots; a push that
-/// finds the `Vec` full removes them in one pass (but the slot of a
-/// resource out for judging, which moves down with the others). The `Vec` has room for a quarter more than `max_size`
-/// and idle resources never exceed `max_size`, so that pass comes at most
-/// once every `max_size / 4` drops and costs O(`max_size`).
+/// finds the `Vec` full removes them in one pass, keeping the slot of a
+/// resource out for judging, which moves down with the others. The `Vec`
+/// has room for a quarter more than `max_size` and idle resources never
+/// exceed `max_size`, so that pass comes at most once every
+/// `max_size / 4` drops and costs O(`max_size`).
 #[derive(Debug)]
 pub(crate) struct Stack<T> {
     slots: Vec<Option<T>>,

@@ -104,7 +104,7 @@ pub(crate) struct Item<R> {
     /// The pool's reset generation it was created in; see [`Generation`].
     generation: Generation,
     /// The last sweep that judged it (or, for a new one, the last sweep
-    /// started before it was made); see [`Shared::sweep`].
+    /// started before it was made); see the `lifecycle` module.
     swept: u32,
     /// When it was created.
     created: Instant,
