@@ -82,7 +82,7 @@ impl<M, P> Builder<M, P> {
     /// allocated for `max_size` resources (a quarter more for
     /// [`StackPool`](crate::StackPool)) when the pool is built, so that
     /// nothing allocates later (a store too large for memory is a
-    /// [`BuildError`](crate::BuildError)). Defaults to 10.
+    /// [`BuildError`]). Defaults to 10.
     ///
     /// # Examples
     ///
