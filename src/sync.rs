@@ -18,7 +18,7 @@
 //!   crossbeam's own lock-free internals are trusted, not modelled: the models
 //!   check the pool's protocol around the channel.
 //! - Under loom, [`Instant`] is a manual clock that a model moves forward with
-//!   [`advance_clock`]; loom itself has no notion of time, and its timed waits
+//!   `advance_clock`; loom itself has no notion of time, and its timed waits
 //!   never time out.
 
 #[cfg(not(all(test, feature = "loom")))]
