@@ -28,14 +28,14 @@ mod imp {
     pub(crate) use std::thread::ThreadId;
     pub(crate) use std::time::Instant;
 
+    use std::cell::Cell;
+    use std::sync::PoisonError;
+    use std::time::Duration;
+
     /// The calling thread's id.
     pub(crate) fn current_thread() -> ThreadId {
         std::thread::current().id()
     }
-
-    use std::cell::Cell;
-    use std::sync::PoisonError;
-    use std::time::Duration;
 
     thread_local! {
         /// Clock reads made by the pool on this thread (debug builds only).
@@ -190,13 +190,13 @@ mod imp {
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::thread::ThreadId;
 
+    use std::collections::VecDeque;
+    use std::time::Duration;
+
     /// The calling model thread's id (loom).
     pub(crate) fn current_thread() -> ThreadId {
         loom::thread::current().id()
     }
-
-    use std::collections::VecDeque;
-    use std::time::Duration;
 
     /// A mutex that ignores poisoning (loom).
     #[derive(Debug)]

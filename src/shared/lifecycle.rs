@@ -116,14 +116,17 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             match state.sweeper {
                 None => {
                     state.sweeper = Some(me);
-                    return Some(SweepTurn { shared: self });
+                    // Numbered from 1: 0 marks a resource no sweep judged.
+                    state.sweeps = state.sweeps.checked_add(1).unwrap_or(1);
+                    let pass = state.sweeps;
+                    return Some(SweepTurn { shared: self, pass });
                 }
                 Some(_) if !wait => return None,
                 Some(sweeper) if sweeper == me => {
                     drop(state);
                     panic!("zeropool: `retain` called from inside a sweep (`retain`'s `keep`, or a drop during one) of the same pool");
                 }
-                Some(_) => state = self.swept.wait(state, None),
+                Some(_) => state = self.sweep_ended.wait(state, None),
             }
         }
     }
@@ -131,7 +134,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     /// Ends a sweep: the next may start.
     fn end_sweep(&self) {
         self.state.lock().sweeper = None;
-        self.swept.notify_all();
+        self.sweep_ended.notify_all();
     }
 
     /// One maintenance pass: drops idle resources past their lifetime or idle
@@ -239,6 +242,8 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
 /// by a panic).
 struct SweepTurn<'a, M: Manager, S: Store<Item<M::Resource>>> {
     shared: &'a Shared<M, S>,
+    /// This sweep's number, which marks what it judged.
+    pass: u32,
 }
 
 impl<M: Manager, S: Store<Item<M::Resource>>> Drop for SweepTurn<'_, M, S> {
@@ -251,11 +256,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> SweepTurn<'_, M, S> {
     /// Visits each idle resource once; `verdict` (run outside the lock, given
     /// how many others stay idle) says why to drop it, or `None` to keep it.
     fn sweep(self, mut verdict: impl FnMut(&mut Item<M::Resource>, usize) -> Option<Retire>) {
-        let shared = self.shared;
-        let pass = shared
-            .sweeps
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_add(1) as u32;
+        let (shared, pass) = (self.shared, self.pass);
         let rounds = {
             let mut state = shared.state.lock();
             shared.store.start_sweep(&mut state.idle);

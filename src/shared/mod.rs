@@ -103,8 +103,8 @@ pub(crate) struct Item<R> {
     idle_since: u64,
     /// The pool's reset generation it was created in; see [`Generation`].
     generation: Generation,
-    /// The last sweep that judged it (or, for a new one, the last sweep
-    /// started before it was made); see the `lifecycle` module.
+    /// The number of the last sweep that judged it, 0 if none did; see the
+    /// `lifecycle` module.
     swept: u32,
     /// When it was created.
     created: Instant,
@@ -257,6 +257,8 @@ struct State<L, T> {
     retry_at: Option<Instant>,
     /// The thread running a sweep (`retain`, maintenance), if one runs.
     sweeper: Option<ThreadId>,
+    /// The number of the last sweep started (never 0 once one has).
+    sweeps: u32,
 }
 
 /// The engine behind a pool handle.
@@ -269,15 +271,13 @@ pub(crate) struct Shared<M: Manager, S: Store<Item<M::Resource>>> {
     /// Notified when the pool is closed and its last slot frees.
     drained: Condvar,
     /// Notified when a sweep ends.
-    swept: Condvar,
+    sweep_ended: Condvar,
     /// Waiter count plus `CLOSED` and `STARVING`; see the module notes.
     signal: AtomicUsize,
     /// Gets served with an idle resource.
     idle_gets: AtomicU64,
     /// Bumped by `reset`: older resources are dropped when released.
     generation: AtomicU64,
-    /// Sweeps started (`retain` and maintenance passes).
-    sweeps: AtomicU64,
     /// Seed and draw count for lifetime jitter.
     jitter_seed: std::collections::hash_map::RandomState,
     jitter_draws: AtomicU64,
@@ -317,14 +317,14 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 backoff: Duration::ZERO,
                 retry_at: None,
                 sweeper: None,
+                sweeps: 0,
             }),
             wakers: std::array::from_fn(|_| Condvar::new()),
             drained: Condvar::new(),
-            swept: Condvar::new(),
+            sweep_ended: Condvar::new(),
             signal: AtomicUsize::new(0),
             idle_gets: AtomicU64::new(0),
             generation: AtomicU64::new(0),
-            sweeps: AtomicU64::new(0),
             jitter_seed: Default::default(),
             jitter_draws: AtomicU64::new(0),
             ticker: Arc::new(Ticker::new()),
@@ -351,7 +351,6 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
     fn new_item(&self, resource: M::Resource, generation: u64) -> Item<M::Resource> {
         use std::hash::BuildHasher;
         let created_at = now();
-        let swept = self.sweeps.load(Ordering::Relaxed) as u32;
         if !self.tracks_time() {
             return Item {
                 resource,
@@ -360,7 +359,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 expires_at: u64::MAX,
                 idle_since: 0,
                 generation: generation_tag(generation),
-                swept,
+                swept: 0,
             };
         }
         let created_nanos = self.nanos(created_at);
@@ -388,7 +387,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
             expires_at,
             idle_since: created_nanos,
             generation: generation_tag(generation),
-            swept,
+            swept: 0,
         }
     }
 

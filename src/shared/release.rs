@@ -86,8 +86,7 @@ impl<M: Manager, S: Store<Item<M::Resource>>> Shared<M, S> {
                 Err(item) => item,
             }
         };
-        drop(state);
-        self.put_back_from(&mut Some(item));
+        self.put_back_slow(state, &mut Some(item));
     }
 
     /// [`put_back`](Self::put_back) of a current resource, moved straight
